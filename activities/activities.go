@@ -1,0 +1,94 @@
+// Package activities holds every side effect that saraban's workflows need: drawing receive
+// stamps, storing revisions, recording stages. Each activity is idempotent, because Temporal
+// retries activities after crashes and time-outs.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/saraban/saraban/pdfdoc"
+	"github.com/saraban/saraban/storage"
+	"github.com/saraban/saraban/thai"
+	"github.com/saraban/saraban/workflows"
+)
+
+// Store is the part of the system of record the activities use.
+type Store interface {
+	StampJobFor(ctx context.Context, entryID int64) (storage.StampJob, error)
+	AddStampedRevision(ctx context.Context, entryID int64, letterID string, base int, sha, key string, size int64) (storage.Revision, error)
+	SetStage(ctx context.Context, letterID, stage string) error
+}
+
+// Blobs is the object store as the activities use it.
+type Blobs interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+	PutPDF(ctx context.Context, data []byte) (key, digest string, err error)
+}
+
+// Activities holds the dependencies of every activity; its methods are registered with the worker.
+type Activities struct {
+	Store Store
+	Blobs Blobs
+	Font  *pdfdoc.Font
+	// Digits is how numbers, dates and times are written on stamps (Thai by default).
+	Digits thai.Digits
+}
+
+// Register puts the activities on a worker under their shared names.
+func (a *Activities) Names() map[string]any {
+	return map[string]any{
+		workflows.ActivityStampReceipt: a.StampReceipt,
+		workflows.ActivityRecordStage:  a.RecordStage,
+	}
+}
+
+// StampReceipt draws the receive stamp of one register entry as a new revision of the letter.
+// A retry after the revision was recorded returns that revision; a retry after the object was
+// stored but before the row was written stores the same bytes again (content-addressed, so the
+// object is simply found) and writes the row.
+func (a *Activities) StampReceipt(ctx context.Context, in workflows.StampReceiptInput) (workflows.StampReceiptResult, error) {
+	job, err := a.Store.StampJobFor(ctx, in.EntryID)
+	if err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return workflows.StampReceiptResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "NotFound", err)
+		}
+		return workflows.StampReceiptResult{}, err
+	}
+	if job.Existing != nil {
+		return workflows.StampReceiptResult{Seq: job.Existing.Seq, SHA256: job.Existing.SHA256}, nil
+	}
+	base, err := a.Blobs.Get(ctx, job.Latest.ObjectKey)
+	if err != nil {
+		return workflows.StampReceiptResult{}, err
+	}
+	stamp := pdfdoc.ReceiveStamp{
+		Unit:   job.UnitName,
+		Number: a.Digits.Apply(strconv.Itoa(job.Number)),
+		Date:   thai.FormatDate(thai.DateOf(job.ReceivedAt), thai.DateStyle{Digits: a.Digits, Abbrev: true}),
+		Time:   thai.FormatTime(job.ReceivedAt, a.Digits),
+	}
+	out, err := pdfdoc.AddReceiveStamp(base, stamp, job.Slot, a.Font)
+	if err != nil {
+		return workflows.StampReceiptResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("draw the receive stamp of entry %d: %v", in.EntryID, err), "BadDocument", err)
+	}
+	key, digest, err := a.Blobs.PutPDF(ctx, out)
+	if err != nil {
+		return workflows.StampReceiptResult{}, err
+	}
+	rev, err := a.Store.AddStampedRevision(ctx, in.EntryID, job.LetterID, job.Latest.Seq, digest, key, int64(len(out)))
+	if err != nil {
+		return workflows.StampReceiptResult{}, err
+	}
+	return workflows.StampReceiptResult{Seq: rev.Seq, SHA256: rev.SHA256}, nil
+}
+
+// RecordStage writes the workflow's stage to the letter row.
+func (a *Activities) RecordStage(ctx context.Context, in workflows.RecordStageInput) error {
+	return a.Store.SetStage(ctx, in.LetterID, in.Stage)
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/saraban/saraban/activities"
+	"github.com/saraban/saraban/api"
+	"github.com/saraban/saraban/dispatch"
+	"github.com/saraban/saraban/pdfdoc"
+	"github.com/saraban/saraban/storage"
+	"github.com/saraban/saraban/storage/objects"
+	"github.com/saraban/saraban/thai"
+	"github.com/saraban/saraban/workflows"
+)
+
+var nowFunc = time.Now
+
+func init() {
+	commands = append(commands,
+		&cli.Command{
+			Name:   "serve",
+			Usage:  "serve the HTTP API and run the outbox dispatcher",
+			Flags:  append(serveFlags(), maxSizeFlag()),
+			Action: func(c *cli.Context) error { return runParts(c, true, false) },
+		},
+		&cli.Command{
+			Name:   "worker",
+			Usage:  "run the Temporal worker (workflows and activities) and the outbox dispatcher",
+			Flags:  workerFlags(),
+			Action: func(c *cli.Context) error { return runParts(c, false, true) },
+		},
+		&cli.Command{
+			Name:   "dev",
+			Usage:  "serve the API and run the worker in one process, for a laptop",
+			Flags:  append(append(serveFlags(), workerFlags()...), maxSizeFlag()),
+			Action: func(c *cli.Context) error { return runParts(c, true, true) },
+		},
+	)
+}
+
+func serveFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", EnvVars: envs("LISTEN"), Usage: "address to serve HTTP on"},
+	}
+}
+
+func workerFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "stamp-font", EnvVars: envs("STAMP_FONT"), Usage: "TrueType font for stamps (default: Laksaman from fonts-thai-tlwg-ttf)"},
+		&cli.StringFlag{Name: "stamp-digits", Value: "thai", EnvVars: envs("STAMP_DIGITS"), Usage: "digits on stamps: thai or arabic"},
+		&cli.IntFlag{Name: "dispatch-parallel", Value: 16, EnvVars: envs("DISPATCH_PARALLEL")},
+	}
+}
+
+func runParts(c *cli.Context, serve, work bool) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx := c.Context
+	db, err := openDB(c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if v, err := db.SchemaVersion(ctx); err != nil {
+		return err
+	} else if v < storage.LatestVersion() {
+		return fmt.Errorf("the database schema is at version %d, this binary needs %d: run `saraban migrate`", v, storage.LatestVersion())
+	}
+	blobs, err := openObjects(c)
+	if err != nil {
+		return err
+	}
+	tc, err := temporalClient(c)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+
+	g, ctx := errgroup.WithContext(ctx)
+	// Every process that can take receipts also dispatches: the outbox is shared safely
+	// (rows are claimed with SKIP LOCKED), so more processes only deliver faster.
+	g.Go(func() error {
+		d := &dispatch.Dispatcher{DB: db, Temporal: tc, TaskQueue: c.String("task-queue"), Parallel: c.Int("dispatch-parallel"), Log: log}
+		return d.Run(ctx)
+	})
+	if work {
+		acts, err := newActivities(c, db, blobs)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return runWorker(ctx, tc, c.String("task-queue"), acts, log) })
+	}
+	if serve {
+		srv := &api.Server{Store: db, Blobs: blobs, Intake: newIntake(c, db, blobs), MaxSize: c.Int64("max-pdf-size"), Log: log}
+		ln, err := net.Listen("tcp", c.String("listen"))
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w (is another saraban running? choose another with --listen)", c.String("listen"), err)
+		}
+		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		fmt.Fprintf(c.App.Writer, "saraban: API on http://%s/api (health: /api/health)\n", ln.Addr())
+		g.Go(func() error {
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-ctx.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			return hs.Shutdown(sctx)
+		})
+	}
+	if work {
+		fmt.Fprintf(c.App.Writer, "saraban: worker on task queue %q at Temporal %s\n", c.String("task-queue"), c.String("temporal-address"))
+	}
+	return g.Wait()
+}
+
+func newActivities(c *cli.Context, db *storage.DB, blobs *objects.Store) (*activities.Activities, error) {
+	path := c.String("stamp-font")
+	if path == "" {
+		path = pdfdoc.DefaultFontPath()
+	}
+	font, err := pdfdoc.LoadFont(path)
+	if err != nil {
+		return nil, err
+	}
+	digits, err := thai.ParseDigits(c.String("stamp-digits"))
+	if err != nil {
+		return nil, fmt.Errorf("--stamp-digits: %w", err)
+	}
+	return &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: digits}, nil
+}
+
+// NewWorker builds a worker with every workflow and activity of saraban registered.
+func newWorker(tc client.Client, queue string, acts *activities.Activities) worker.Worker {
+	w := worker.New(tc, queue, worker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.IncomingLetter, workflow.RegisterOptions{Name: workflows.IncomingLetterName})
+	for name, fn := range acts.Names() {
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+	return w
+}
+
+// runWorker runs the worker until ctx ends. While Temporal is unreachable it keeps trying, so
+// that the worker comes up by itself when Temporal does.
+func runWorker(ctx context.Context, tc client.Client, queue string, acts *activities.Activities, log *slog.Logger) error {
+	for {
+		w := newWorker(tc, queue, acts)
+		if err := w.Start(); err != nil {
+			log.Warn("worker: Temporal not reachable yet, retrying", "error", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(2 * time.Second):
+				continue
+			}
+		}
+		<-ctx.Done()
+		w.Stop()
+		return nil
+	}
+}
