@@ -110,6 +110,9 @@ func (w *incoming) run(ctx workflow.Context) error {
 		if len(w.queue) == 0 {
 			var sig ReceiptSignal
 			receipts.Receive(ctx, &sig)
+			if ctx.Err() != nil {
+				return ctx.Err() // cancelled by an operator
+			}
 			w.enqueue(sig.EntryID)
 			continue
 		}
@@ -117,6 +120,9 @@ func (w *incoming) run(ctx workflow.Context) error {
 		var res StampReceiptResult
 		err := workflow.ExecuteActivity(ctx, ActivityStampReceipt, StampReceiptInput{EntryID: entry}).Get(ctx, &res)
 		w.queue = w.queue[1:]
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if err != nil {
 			// A non-retryable refusal (entry gone, unreadable PDF): the letter stays registered
 			// without that stamp, and the error is visible in the workflow's history.

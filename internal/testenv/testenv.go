@@ -21,6 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/saraban/saraban/org"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/storage/objects"
 )
@@ -204,4 +205,16 @@ func (ts *TemporalServer) Stop() {
 		<-ts.done
 	}
 	ts.cmd = nil
+}
+
+// Demo imports the demo organisation (deploy/demo/agency.yaml) into db.
+func Demo(t testing.TB, db *storage.DB) {
+	t.Helper()
+	f, err := org.Load(DemoAgency())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ImportOrg(context.Background(), f, "test"); err != nil {
+		t.Fatal(err)
+	}
 }
