@@ -11,10 +11,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/saraban/saraban/activities"
@@ -24,7 +20,7 @@ import (
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/storage/objects"
 	"github.com/saraban/saraban/thai"
-	"github.com/saraban/saraban/workflows"
+	"github.com/saraban/saraban/worker"
 )
 
 var nowFunc = time.Now
@@ -101,7 +97,7 @@ func runParts(c *cli.Context, serve, work bool) error {
 		if err != nil {
 			return err
 		}
-		g.Go(func() error { return runWorker(ctx, tc, c.String("task-queue"), acts, log) })
+		g.Go(func() error { return worker.Run(ctx, tc, c.String("task-queue"), acts, log) })
 	}
 	if serve {
 		srv := &api.Server{Store: db, Blobs: blobs, Intake: newIntake(c, db, blobs), MaxSize: c.Int64("max-pdf-size"), Log: log}
@@ -146,32 +142,3 @@ func newActivities(c *cli.Context, db *storage.DB, blobs *objects.Store) (*activ
 	return &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: digits}, nil
 }
 
-// NewWorker builds a worker with every workflow and activity of saraban registered.
-func newWorker(tc client.Client, queue string, acts *activities.Activities) worker.Worker {
-	w := worker.New(tc, queue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.IncomingLetter, workflow.RegisterOptions{Name: workflows.IncomingLetterName})
-	for name, fn := range acts.Names() {
-		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
-	}
-	return w
-}
-
-// runWorker runs the worker until ctx ends. While Temporal is unreachable it keeps trying, so
-// that the worker comes up by itself when Temporal does.
-func runWorker(ctx context.Context, tc client.Client, queue string, acts *activities.Activities, log *slog.Logger) error {
-	for {
-		w := newWorker(tc, queue, acts)
-		if err := w.Start(); err != nil {
-			log.Warn("worker: Temporal not reachable yet, retrying", "error", err)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(2 * time.Second):
-				continue
-			}
-		}
-		<-ctx.Done()
-		w.Stop()
-		return nil
-	}
-}
