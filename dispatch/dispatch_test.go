@@ -44,7 +44,7 @@ func start(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(tc.Close)
-	font, err := pdfdoc.LoadFont(pdfdoc.DefaultFontPath())
+	font, err := pdfdoc.LoadDefaultFont()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -136,7 +136,7 @@ type StampJob struct {
 // StampJobFor loads the stamp job of an entry.
 func (db *DB) StampJobFor(ctx context.Context, entryID int64) (StampJob, error) {
 	var j StampJob
-	err := db.Pool.QueryRow(ctx, `SELECT e.id, e.letter_id::text, e.register_code, coalesce(nullif(u.short_name, ''), u.name),
+	err := db.Pool.QueryRow(ctx, `SELECT e.id, e.letter_id::text, e.register_code, u.name,
 			e.year, e.number, e.received_at
 		FROM register_entries e JOIN registers g ON g.code = e.register_code JOIN units u ON u.code = g.unit_code
 		WHERE e.id = $1`, entryID).Scan(&j.EntryID, &j.LetterID, &j.Register, &j.UnitName, &j.Year, &j.Number, &j.ReceivedAt)

@@ -129,7 +129,11 @@ func runParts(c *cli.Context, serve, work bool) error {
 func newActivities(c *cli.Context, db *storage.DB, blobs *objects.Store) (*activities.Activities, error) {
 	path := c.String("stamp-font")
 	if path == "" {
-		path = pdfdoc.DefaultFontPath()
+		p, err := pdfdoc.DefaultFontPath()
+		if err != nil {
+			return nil, err
+		}
+		path = p
 	}
 	font, err := pdfdoc.LoadFont(path)
 	if err != nil {
@@ -141,4 +145,3 @@ func newActivities(c *cli.Context, db *storage.DB, blobs *objects.Store) (*activ
 	}
 	return &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: digits}, nil
 }
-

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/urfave/cli/v2"
+
+	"github.com/saraban/saraban/bench"
+	"github.com/saraban/saraban/storage"
+	"github.com/saraban/saraban/storage/objects"
+)
+
+func init() {
+	commands = append(commands, &cli.Command{
+		Name:  "bench",
+		Usage: "measure saraban against the raw cost of its parts, on the real services (figures for docs/benchmarks.md)",
+		Subcommands: []*cli.Command{{
+			Name:  "intake",
+			Usage: "receives/s against one S3 put + one Postgres transaction, and latency at a steady rate",
+			Flags: []cli.Flag{
+				&cli.IntFlag{Name: "pdf-size", Value: 200_000},
+				&cli.IntFlag{Name: "concurrency", Value: 8},
+				&cli.IntFlag{Name: "count", Value: 400, Usage: "operations per throughput run"},
+				&cli.Float64Flag{Name: "rate", Value: 20, Usage: "receives per second in the steady run"},
+				&cli.DurationFlag{Name: "steady", Value: 30 * time.Second},
+				&cli.StringFlag{Name: "org", Value: "deploy/demo/agency.yaml"},
+				&cli.StringFlag{Name: "register", Value: "LAND-RECV"},
+				jsonFlag(),
+			},
+			Action: func(c *cli.Context) error {
+				ctx := c.Context
+				db, blobs, cleanup, err := scratch(c)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				if err := bench.ImportOrg(ctx, db, c.String("org")); err != nil {
+					return err
+				}
+				rep, err := bench.Intake(ctx, bench.IntakeConfig{DB: db, Blobs: blobs, Register: c.String("register"),
+					PDFSize: c.Int("pdf-size"), Concurrency: c.Int("concurrency"), Count: c.Int("count"),
+					Rate: c.Float64("rate"), Steady: c.Duration("steady"), Log: c.App.ErrWriter})
+				if err != nil {
+					return err
+				}
+				if c.Bool("json") {
+					return printJSON(c, rep)
+				}
+				w := c.App.Writer
+				fmt.Fprintf(w, "PDF %d bytes, %d concurrent\n", rep.PDFSize, rep.Concurrency)
+				fmt.Fprintf(w, "raw S3 put            %8.1f /s\n", rep.PutPerSec)
+				fmt.Fprintf(w, "raw Postgres tx       %8.1f /s\n", rep.TxPerSec)
+				fmt.Fprintf(w, "raw put + tx          %8.1f /s  (p50 %.1f ms)\n", rep.RawPerSec, rep.RawP50ms)
+				fmt.Fprintf(w, "intake                %8.1f /s  ratio %.2f of raw (goal ≥ 0.5)\n", rep.IntakePerSec, rep.Ratio)
+				fmt.Fprintf(w, "steady %.0f/s × %d     p50 %.1f ms  p99 %.1f ms  max %.1f ms  errors %d (goal p99 < 300 ms)\n",
+					rep.SteadyRate, rep.SteadyCount, rep.P50ms, rep.P99ms, rep.MaxMs, rep.SteadyErrors)
+				return nil
+			},
+		}},
+	})
+}
+
+// scratch makes a throw-away database (migrated) and bucket on the configured servers, so a
+// benchmark never touches real registers; cleanup drops both.
+func scratch(c *cli.Context) (*storage.DB, *objects.Store, func(), error) {
+	ctx := c.Context
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	suffix := hex.EncodeToString(b[:])
+	url := c.String("database-url")
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("connect to PostgreSQL (is the stack up? `make up`): %w", err)
+	}
+	name := "saraban_bench_" + suffix
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close(ctx)
+		return nil, nil, nil, err
+	}
+	admin.Close(ctx)
+	cfg, _ := pgx.ParseConfig(url)
+	i := strings.LastIndex(url, "/"+cfg.Database)
+	db, err := storage.Open(ctx, url[:i]+"/"+name+url[i+1+len(cfg.Database):])
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	drop := func() {
+		db.Close()
+		if a, err := pgx.Connect(context.Background(), url); err == nil {
+			_, _ = a.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			a.Close(context.Background())
+		}
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		drop()
+		return nil, nil, nil, err
+	}
+	blobs, err := objects.Open(ctx, objects.Config{Endpoint: c.String("s3-endpoint"), AccessKey: c.String("s3-access-key"),
+		SecretKey: c.String("s3-secret-key"), Bucket: "saraban-bench-" + suffix, TLS: c.Bool("s3-tls")})
+	if err != nil {
+		drop()
+		return nil, nil, nil, err
+	}
+	return db, blobs, func() { _ = blobs.RemoveAll(context.Background()); drop() }, nil
+}
