@@ -21,7 +21,8 @@ var commands []*cli.Command
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := newApp().RunContext(ctx, os.Args)
+	app := newApp()
+	err := app.RunContext(ctx, reorderArgs(app, os.Args))
 	stop()
 	if err != nil {
 		var ee exitError

@@ -141,7 +141,7 @@ func letterCommand() *cli.Command {
 						}
 						w := c.App.Writer
 						fmt.Fprintf(w, "letter %s  %s  stage %s\n", l.ID, l.Status, l.Stage)
-						fmt.Fprintf(w, "  ที่ %s  ลงวันที่ %s\n  เรื่อง %s\n", l.DocNumberRaw, l.DocDateISO, l.Subject)
+						fmt.Fprintf(w, "  %s  ลงวันที่ %s\n  เรื่อง %s\n", l.DocNumberRaw, l.DocDateISO, l.Subject)
 						for _, e := range l.Entries {
 							fmt.Fprintf(w, "  receipt %s %d/%d at %s by %s (%s) stamped=%v\n", e.Register, e.Number, e.Year,
 								e.ReceivedAt.Format(time.RFC3339), e.ReceivedBy, e.Status, e.Stamped)
