@@ -174,7 +174,12 @@ func (s *Service) check(ctx context.Context, req Request) (checked, error) {
 	var docDate *thai.Date
 	if raw := strings.TrimSpace(req.DocDate); raw != "" {
 		d, err := thai.ParseDate(raw)
-		if err != nil {
+		var wm *thai.WeekdayMismatchError
+		if errors.As(err, &wm) {
+			// The letter itself may print a wrong weekday (corpus 002-B): keep the date as
+			// written and flag it, never fix it silently.
+			c.warnings = append(c.warnings, "doc_date: "+err.Error())
+		} else if err != nil {
 			return c, invalid("doc_date", "%v", err)
 		}
 		if d.Time(thai.Bangkok).After(today.Time(thai.Bangkok)) {
@@ -199,7 +204,10 @@ func (s *Service) check(ctx context.Context, req Request) (checked, error) {
 	l.Secrecy = sec.String()
 	if raw := strings.TrimSpace(req.Deadline); raw != "" {
 		t, err := thai.ParseDateTime(raw)
-		if err != nil {
+		var wm *thai.WeekdayMismatchError
+		if errors.As(err, &wm) {
+			c.warnings = append(c.warnings, "deadline: "+err.Error())
+		} else if err != nil {
 			return c, invalid("deadline", "%v", err)
 		}
 		if docDate != nil && thai.DateOf(t).Time(thai.Bangkok).Before(docDate.Time(thai.Bangkok)) {

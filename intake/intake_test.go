@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -140,7 +141,6 @@ func TestBadInputIsRefusedAndNothingIsStored(t *testing.T) {
 		{"send register", intake.Request{Register: "LAND-SEND", PDF: samplepdf.Letter(4, 5000)}, intake.Invalid, "register"},
 		{"impossible date", intake.Request{Register: "LAND-RECV", PDF: samplepdf.Letter(5, 5000), DocDate: "31 ก.พ. 2567"}, intake.Invalid, "doc_date"},
 		{"future date", intake.Request{Register: "LAND-RECV", PDF: samplepdf.Letter(6, 5000), DocDate: "1 มกราคม 2600"}, intake.Invalid, "doc_date"},
-		{"wrong weekday", intake.Request{Register: "LAND-RECV", PDF: samplepdf.Letter(7, 5000), DocDate: "วันจันทร์ที่ ๑๙ ตุลาคม ๒๕๖๒"}, intake.Invalid, "doc_date"},
 		{"deadline before the letter", intake.Request{Register: "LAND-RECV", PDF: samplepdf.Letter(8, 5000), DocDate: "๗ ต.ค. ๒๕๖๗", Deadline: "1 ต.ค. 2567"}, intake.Invalid, "deadline"},
 		{"unknown urgency", intake.Request{Register: "LAND-RECV", PDF: samplepdf.Letter(9, 5000), Urgency: "asap"}, intake.Invalid, "urgency"},
 		{"top secret", intake.Request{Register: "LAND-RECV", PDF: samplepdf.Letter(10, 5000), Secrecy: "ลับที่สุด"}, intake.Invalid, "secrecy"},
@@ -164,6 +164,12 @@ func TestBadInputIsRefusedAndNothingIsStored(t *testing.T) {
 				t.Errorf("something was stored:\n before %s\n after  %s", before, after)
 			}
 		})
+	}
+	// A weekday that does not match its date is flagged, not refused: the letter may print it wrong.
+	r, err := f.svc.Receive(context.Background(), intake.Request{Register: "LAND-RECV", PDF: samplepdf.Letter(7, 5000),
+		DocDate: "วันจันทร์ที่ ๑๙ ตุลาคม ๒๕๖๒", Actor: "operator:test"})
+	if err != nil || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "doc_date") {
+		t.Fatalf("wrong weekday: receipt %+v, err %v", r, err)
 	}
 	// The same PDF may be received again when the clerk says so.
 	if _, err := f.svc.Receive(context.Background(), intake.Request{Register: "LAND-RECV", PDF: good, AllowDuplicate: true, Actor: "operator:test"}); err != nil {
