@@ -80,7 +80,7 @@ type Register struct {
 // Org is the whole organisation as stored.
 type Org struct {
 	Agency    Agency     `json:"agency"`    // the most recently imported agency
-	Units     []Unit     `json:"units"`     // in tree order: each unit before its children
+	Units     []Unit     `json:"units"`     // in tree order: each unit before its children, siblings in file order
 	People    []Person   `json:"people"`    // by id
 	Registers []Register `json:"registers"` // by code
 }
@@ -156,7 +156,7 @@ func (db *DB) ImportOrg(ctx context.Context, f *org.File, actor string) (ImportR
 	}
 	var res ImportResult
 	err := db.Transact(ctx, func(tx pgx.Tx) error {
-		res = ImportResult{}
+		res = ImportResult{Changes: []OrgChange{}}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, orgImportLock); err != nil {
 			return err
 		}
@@ -258,16 +258,20 @@ func (im *importer) agency(ctx context.Context) error {
 }
 
 func (im *importer) units(ctx context.Context) error {
-	type row struct{ agency, parent, name, short, owner string }
-	rows, err := im.tx.Query(ctx, `SELECT code, agency_code, coalesce(parent_code, ''), name, short_name, owner_code FROM units FOR UPDATE`)
+	type row struct {
+		agency, parent, name, short, owner string
+		order                              int
+	}
+	rows, err := im.tx.Query(ctx, `SELECT code, agency_code, coalesce(parent_code, ''), name, short_name, owner_code, sort_order FROM units FOR UPDATE`)
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	have := map[string]row{}
 	for rows.Next() {
 		var code string
 		var r row
-		if err := rows.Scan(&code, &r.agency, &r.parent, &r.name, &r.short, &r.owner); err != nil {
+		if err := rows.Scan(&code, &r.agency, &r.parent, &r.name, &r.short, &r.owner, &r.order); err != nil {
 			return err
 		}
 		have[code] = r
@@ -278,12 +282,15 @@ func (im *importer) units(ctx context.Context) error {
 	c := &im.res.Units
 	inFile := map[string]bool{}
 	agency := im.f.Agency.Code
+	siblings := map[string]int{} // parent → units seen so far under it
 	for _, u := range im.f.Units {
 		inFile[u.Code] = true
+		siblings[u.Parent]++
+		order := siblings[u.Parent] // 1-based place among its siblings in the file
 		old, ok := have[u.Code]
 		if !ok {
-			if _, err := im.tx.Exec(ctx, `INSERT INTO units(code, agency_code, parent_code, name, short_name, owner_code)
-				VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6)`, u.Code, agency, u.Parent, u.Name, u.ShortName, u.OwnerCode); err != nil {
+			if _, err := im.tx.Exec(ctx, `INSERT INTO units(code, agency_code, parent_code, name, short_name, owner_code, sort_order)
+				VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7)`, u.Code, agency, u.Parent, u.Name, u.ShortName, u.OwnerCode, order); err != nil {
 				return fmt.Errorf("insert unit %s: %w", u.Code, err)
 			}
 			c.Inserted++
@@ -291,14 +298,14 @@ func (im *importer) units(ctx context.Context) error {
 			continue
 		}
 		fields := diff("agency", old.agency, agency, "parent", old.parent, u.Parent, "name", old.name, u.Name,
-			"short_name", old.short, u.ShortName, "owner_code", old.owner, u.OwnerCode)
+			"short_name", old.short, u.ShortName, "owner_code", old.owner, u.OwnerCode, "order", old.order, order)
 		if len(fields) == 0 {
 			c.Unchanged++
 			continue
 		}
 		if _, err := im.tx.Exec(ctx, `UPDATE units SET agency_code = $2, parent_code = NULLIF($3, ''), name = $4,
-			short_name = $5, owner_code = $6, updated_at = now() WHERE code = $1`,
-			u.Code, agency, u.Parent, u.Name, u.ShortName, u.OwnerCode); err != nil {
+			short_name = $5, owner_code = $6, sort_order = $7, updated_at = now() WHERE code = $1`,
+			u.Code, agency, u.Parent, u.Name, u.ShortName, u.OwnerCode, order); err != nil {
 			return fmt.Errorf("update unit %s: %w", u.Code, err)
 		}
 		c.Updated++
@@ -329,6 +336,7 @@ func (im *importer) people(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	have := map[string]row{}
 	for rows.Next() {
 		var id string
@@ -384,6 +392,7 @@ func (im *importer) positions(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	have := map[posKey]row{}
 	for rows.Next() {
 		var k posKey
@@ -481,6 +490,7 @@ func (im *importer) registers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	have := map[string]row{}
 	for rows.Next() {
 		var code string
@@ -581,10 +591,11 @@ func (db *DB) OrgSnapshot(ctx context.Context) (Org, error) {
 		FROM units u
 		LEFT JOIN positions h ON h.unit_code = u.code AND h.is_head
 		LEFT JOIN people p ON p.id = h.person_id
-		ORDER BY u.code`)
+		ORDER BY u.sort_order, u.code`)
 	if err != nil {
 		return Org{}, err
 	}
+	defer rows.Close()
 	var units []Unit
 	for rows.Next() {
 		var u Unit
@@ -613,8 +624,8 @@ func (db *DB) OrgSnapshot(ctx context.Context) (Org, error) {
 	return o, nil
 }
 
-// treeOrder puts each unit before its children (siblings by code) and sets Depth. Units whose
-// parent is missing are treated as roots.
+// treeOrder puts each unit before its children (siblings in the order given: file order, then
+// code) and sets Depth. Units whose parent is missing are treated as roots.
 func treeOrder(units []Unit) []Unit {
 	byCode := map[string]bool{}
 	for _, u := range units {
@@ -622,7 +633,7 @@ func treeOrder(units []Unit) []Unit {
 	}
 	children := map[string][]Unit{}
 	var roots []Unit
-	for _, u := range units { // already sorted by code
+	for _, u := range units { // already sorted by sort_order, code
 		if u.ParentCode == "" || !byCode[u.ParentCode] {
 			roots = append(roots, u)
 		} else {
@@ -737,6 +748,7 @@ func (db *DB) GetRegister(ctx context.Context, code string) (Register, error) {
 	if err != nil {
 		return Register{}, err
 	}
+	defer rows.Close()
 	switch {
 	case len(codes) == 0:
 		return Register{}, fmt.Errorf("register %q: %w: there are no registers yet (import the organisation file: saraban org import FILE)", code, ErrNotFound)

@@ -56,8 +56,18 @@ func newTestDB(t *testing.T) *storage.DB {
 			return
 		}
 		defer conn.Close(context.Background())
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
+		// WITH (FORCE) ends our own leftover sessions, but a non-superuser may not end an
+		// autovacuum worker that happens to be in the database: try again for a while.
+		for attempt := 0; ; attempt++ {
+			_, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+			if err == nil {
+				return
+			}
+			if attempt == 50 || ctx.Err() != nil {
+				t.Errorf("drop test database %s: %v", name, err)
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 	})
 

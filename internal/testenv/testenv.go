@@ -78,11 +78,7 @@ func DB(t testing.TB) *storage.DB {
 	}
 	t.Cleanup(func() {
 		db.Close()
-		c, err := pgx.Connect(context.Background(), DatabaseURL())
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			c.Close(context.Background())
-		}
+		dropDatabase(name)
 	})
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
@@ -216,5 +212,22 @@ func Demo(t testing.TB, db *storage.DB) {
 	}
 	if _, err := db.ImportOrg(context.Background(), f, "test"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// dropDatabase drops a test database, retrying for a while: as a non-superuser, DROP ... WITH
+// (FORCE) cannot end an autovacuum worker that happens to be on the database.
+func dropDatabase(name string) {
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, DatabaseURL())
+	if err != nil {
+		return
+	}
+	defer c.Close(ctx)
+	for i := 0; i < 40; i++ {
+		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err == nil {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
 }
