@@ -31,6 +31,7 @@ type IntakeConfig struct {
 	Count       int           // operations per throughput run
 	Rate        float64       // receives per second for the steady run
 	Steady      time.Duration // length of the steady run
+	Rounds      int           // raw and intake runs alternate this many times; medians are reported
 	Log         io.Writer
 }
 
@@ -50,6 +51,9 @@ type IntakeReport struct {
 	P99ms        float64   `json:"p99_ms"`
 	MaxMs        float64   `json:"max_ms"`
 	RawP50ms     float64   `json:"raw_p50_ms"`
+	Rounds       int       `json:"rounds"`
+	RawRuns      []float64 `json:"raw_runs_per_sec"`
+	IntakeRuns   []float64 `json:"intake_runs_per_sec"`
 	When         time.Time `json:"when"`
 }
 
@@ -107,7 +111,12 @@ func Intake(ctx context.Context, cfg IntakeConfig) (IntakeReport, error) {
 		}
 	}
 	// Every operation gets its own PDF (its own content address), made before the clock starts.
-	total := 3*cfg.Count + int(cfg.Rate*cfg.Steady.Seconds()) + 10
+	if cfg.Rounds <= 0 {
+		cfg.Rounds = 3
+	}
+	rep.Rounds = cfg.Rounds
+	const warm = 40
+	total := 2*cfg.Count + 2*cfg.Rounds*cfg.Count + int(cfg.Rate*cfg.Steady.Seconds()) + 2*warm + 10
 	logf("making %d PDFs of %d bytes…", total, cfg.PDFSize)
 	pdfs := make([][]byte, total)
 	for i := range pdfs {
@@ -142,30 +151,49 @@ func Intake(ctx context.Context, cfg IntakeConfig) (IntakeReport, error) {
 	if rep.TxPerSec, _, err = closedLoop(ctx, cfg.Concurrency, cfg.Count, rawTx); err != nil {
 		return rep, fmt.Errorf("raw tx: %w", err)
 	}
-	bothPDFs := take(cfg.Count)
-	logf("raw: put + transaction …")
-	var rawLats []time.Duration
-	if rep.RawPerSec, rawLats, err = closedLoop(ctx, cfg.Concurrency, cfg.Count, func(ctx context.Context, i int) error {
-		if _, err := cfg.Blobs.Client.PutObject(ctx, cfg.Blobs.Bucket, fmt.Sprintf("bench/both-%d-%d.pdf", time.Now().UnixNano(), i),
-			bytesReader(bothPDFs[i]), int64(len(bothPDFs[i])), minio.PutObjectOptions{ContentType: "application/pdf"}); err != nil {
+	svc := &intake.Service{DB: cfg.DB, Blobs: cfg.Blobs}
+	rawBoth := func(pdfs [][]byte) func(ctx context.Context, i int) error {
+		return func(ctx context.Context, i int) error {
+			if _, err := cfg.Blobs.Client.PutObject(ctx, cfg.Blobs.Bucket, fmt.Sprintf("bench/both-%d-%d.pdf", time.Now().UnixNano(), i),
+				bytesReader(pdfs[i]), int64(len(pdfs[i])), minio.PutObjectOptions{ContentType: "application/pdf"}); err != nil {
+				return err
+			}
+			return rawTx(ctx, i)
+		}
+	}
+	receive := func(pdfs [][]byte) func(ctx context.Context, i int) error {
+		return func(ctx context.Context, i int) error {
+			_, err := svc.Receive(ctx, intake.Request{Register: cfg.Register, PDF: pdfs[i], DocNumber: "ที่ สข ๐๐๑๗.๒/ว ๗๕๗๗",
+				DocDate: "๗ ต.ค. ๒๕๖๗", Subject: "แนวทางการดำเนินการตามมติคณะรัฐมนตรี", Urgency: "ด่วนที่สุด", Actor: "operator:bench"})
 			return err
 		}
-		return rawTx(ctx, i)
-	}); err != nil {
-		return rep, fmt.Errorf("raw put+tx: %w", err)
 	}
+	// Warm both paths (connections, MinIO's first writes) before any clock starts.
+	if _, _, err := closedLoop(ctx, cfg.Concurrency, warm, rawBoth(take(warm))); err != nil {
+		return rep, fmt.Errorf("warm-up: %w", err)
+	}
+	if _, _, err := closedLoop(ctx, cfg.Concurrency, warm, receive(take(warm))); err != nil {
+		return rep, fmt.Errorf("warm-up: %w", err)
+	}
+	// Raw and intake alternate, so that a machine busy with something else slows both alike.
+	var rawLats []time.Duration
+	for round := 0; round < cfg.Rounds; round++ {
+		logf("round %d/%d: raw put + transaction …", round+1, cfg.Rounds)
+		v, lats, err := closedLoop(ctx, cfg.Concurrency, cfg.Count, rawBoth(take(cfg.Count)))
+		if err != nil {
+			return rep, fmt.Errorf("raw put+tx: %w", err)
+		}
+		rep.RawRuns = append(rep.RawRuns, v)
+		rawLats = append(rawLats, lats...)
+		logf("round %d/%d: intake …", round+1, cfg.Rounds)
+		v, _, err = closedLoop(ctx, cfg.Concurrency, cfg.Count, receive(take(cfg.Count)))
+		if err != nil {
+			return rep, fmt.Errorf("intake: %w", err)
+		}
+		rep.IntakeRuns = append(rep.IntakeRuns, v)
+	}
+	rep.RawPerSec, rep.IntakePerSec = median(rep.RawRuns), median(rep.IntakeRuns)
 	rep.RawP50ms = pct(rawLats, 0.5)
-
-	svc := &intake.Service{DB: cfg.DB, Blobs: cfg.Blobs}
-	inPDFs := take(cfg.Count)
-	logf("intake: closed loop …")
-	if rep.IntakePerSec, _, err = closedLoop(ctx, cfg.Concurrency, cfg.Count, func(ctx context.Context, i int) error {
-		_, err := svc.Receive(ctx, intake.Request{Register: cfg.Register, PDF: inPDFs[i], DocNumber: "ที่ สข ๐๐๑๗.๒/ว ๗๕๗๗",
-			DocDate: "๗ ต.ค. ๒๕๖๗", Subject: "แนวทางการดำเนินการตามมติคณะรัฐมนตรี", Urgency: "ด่วนที่สุด", Actor: "operator:bench"})
-		return err
-	}); err != nil {
-		return rep, fmt.Errorf("intake: %w", err)
-	}
 	rep.Ratio = rep.IntakePerSec / rep.RawPerSec
 
 	// Steady load: one receive every 1/rate seconds, each in its own goroutine (open loop), so a
@@ -212,4 +240,16 @@ func ImportOrg(ctx context.Context, db *storage.DB, path string) error {
 	}
 	_, err = db.ImportOrg(ctx, f, "operator:bench")
 	return err
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

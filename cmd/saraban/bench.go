@@ -29,6 +29,7 @@ func init() {
 				&cli.IntFlag{Name: "count", Value: 400, Usage: "operations per throughput run"},
 				&cli.Float64Flag{Name: "rate", Value: 20, Usage: "receives per second in the steady run"},
 				&cli.DurationFlag{Name: "steady", Value: 30 * time.Second},
+				&cli.IntFlag{Name: "rounds", Value: 3, Usage: "raw and intake runs alternate this many times; medians are reported"},
 				&cli.StringFlag{Name: "org", Value: "deploy/demo/agency.yaml"},
 				&cli.StringFlag{Name: "register", Value: "LAND-RECV"},
 				jsonFlag(),
@@ -45,7 +46,7 @@ func init() {
 				}
 				rep, err := bench.Intake(ctx, bench.IntakeConfig{DB: db, Blobs: blobs, Register: c.String("register"),
 					PDFSize: c.Int("pdf-size"), Concurrency: c.Int("concurrency"), Count: c.Int("count"),
-					Rate: c.Float64("rate"), Steady: c.Duration("steady"), Log: c.App.ErrWriter})
+					Rate: c.Float64("rate"), Steady: c.Duration("steady"), Rounds: c.Int("rounds"), Log: c.App.ErrWriter})
 				if err != nil {
 					return err
 				}
@@ -56,8 +57,8 @@ func init() {
 				fmt.Fprintf(w, "PDF %d bytes, %d concurrent\n", rep.PDFSize, rep.Concurrency)
 				fmt.Fprintf(w, "raw S3 put            %8.1f /s\n", rep.PutPerSec)
 				fmt.Fprintf(w, "raw Postgres tx       %8.1f /s\n", rep.TxPerSec)
-				fmt.Fprintf(w, "raw put + tx          %8.1f /s  (p50 %.1f ms)\n", rep.RawPerSec, rep.RawP50ms)
-				fmt.Fprintf(w, "intake                %8.1f /s  ratio %.2f of raw (goal ≥ 0.5)\n", rep.IntakePerSec, rep.Ratio)
+				fmt.Fprintf(w, "raw put + tx          %8.1f /s  (median of %v; p50 %.1f ms)\n", rep.RawPerSec, rounded(rep.RawRuns), rep.RawP50ms)
+				fmt.Fprintf(w, "intake                %8.1f /s  (median of %v) ratio %.2f of raw (goal ≥ 0.5)\n", rep.IntakePerSec, rounded(rep.IntakeRuns), rep.Ratio)
 				fmt.Fprintf(w, "steady %.0f/s × %d     p50 %.1f ms  p99 %.1f ms  max %.1f ms  errors %d (goal p99 < 300 ms)\n",
 					rep.SteadyRate, rep.SteadyCount, rep.P50ms, rep.P99ms, rep.MaxMs, rep.SteadyErrors)
 				return nil
@@ -108,4 +109,12 @@ func scratch(c *cli.Context) (*storage.DB, *objects.Store, func(), error) {
 		return nil, nil, nil, err
 	}
 	return db, blobs, func() { _ = blobs.RemoveAll(context.Background()); drop() }, nil
+}
+
+func rounded(v []float64) []int {
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x + 0.5)
+	}
+	return out
 }
