@@ -63,6 +63,20 @@ type IncomingLetterState struct {
 	Stage    string
 	Stamped  []int64 // entry IDs whose stamp is drawn
 	Pending  int     // receipts waiting to be stamped
+
+	Closed        bool
+	Reminders     int        // events planned
+	NextReminder  *time.Time // when the next one is due
+	RemindersSent int
+	LastError     string
+}
+
+func nextAt(evs []ReminderEvent) *time.Time {
+	if len(evs) == 0 {
+		return nil
+	}
+	t := evs[0].At
+	return &t
 }
 
 // IncomingLetter is the life of an incoming letter: it stamps every receipt as it arrives (in
@@ -77,26 +91,43 @@ type incoming struct {
 	state IncomingLetterState
 	queue []int64
 	seen  map[int64]bool
+	r     *routing // set by the routing version
+}
+
+func (w *incoming) stampCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, stampOptions)
+}
+
+var stampOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 2 * time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+		// Unlimited attempts: a stamp must eventually exist once the failed part returns.
+		NonRetryableErrorTypes: []string{"NotFound", "BadDocument"},
+	},
 }
 
 func (w *incoming) run(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (IncomingLetterState, error) {
 		s := w.state
 		s.Pending = len(w.queue)
+		if w.r != nil {
+			s.Closed, s.Reminders, s.NextReminder, s.RemindersSent, s.LastError = w.r.closed, len(w.r.events), nextAt(w.r.events), w.r.sent, w.r.lastError
+		}
 		return s, nil
 	}); err != nil {
 		return err
 	}
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-			// Unlimited attempts: a stamp must eventually exist once the failed part returns.
-			NonRetryableErrorTypes: []string{"NotFound", "BadDocument"},
-		},
-	})
+	// Letters started before routing existed keep the first loop; new ones route.
+	if v := workflow.GetVersion(ctx, versionRouting, workflow.DefaultVersion, 1); v == 1 {
+		if err := w.setupRouting(ctx); err != nil {
+			return err
+		}
+		return w.runRouting(ctx)
+	}
+	ctx = workflow.WithActivityOptions(ctx, stampOptions)
 	receipts := workflow.GetSignalChannel(ctx, SignalReceipt)
 	for {
 		// Take every receipt that has arrived, then stamp them in order.

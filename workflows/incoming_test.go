@@ -18,6 +18,16 @@ func stampReceipt(ctx context.Context, in StampReceiptInput) (StampReceiptResult
 	return StampReceiptResult{}, errors.New("not mocked")
 }
 func recordStage(ctx context.Context, in RecordStageInput) error { return errors.New("not mocked") }
+func applyAction(ctx context.Context, in ApplyActionInput) (ActionResult, error) {
+	return ActionResult{}, errors.New("not mocked")
+}
+func forwardCopies(ctx context.Context, in ForwardCopiesInput) (ForwardCopiesResult, error) {
+	return ForwardCopiesResult{}, errors.New("not mocked")
+}
+func planReminders(ctx context.Context, in PlanRemindersInput) (PlanRemindersResult, error) {
+	return PlanRemindersResult{}, errors.New("not mocked")
+}
+func sendReminder(ctx context.Context, in SendReminderInput) error { return errors.New("not mocked") }
 
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
@@ -25,7 +35,16 @@ func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env.RegisterWorkflowWithOptions(IncomingLetter, workflow.RegisterOptions{Name: IncomingLetterName})
 	env.RegisterActivityWithOptions(stampReceipt, activity.RegisterOptions{Name: ActivityStampReceipt})
 	env.RegisterActivityWithOptions(recordStage, activity.RegisterOptions{Name: ActivityRecordStage})
+	env.RegisterActivityWithOptions(applyAction, activity.RegisterOptions{Name: ActivityApplyAction})
+	env.RegisterActivityWithOptions(forwardCopies, activity.RegisterOptions{Name: ActivityForwardCopies})
+	env.RegisterActivityWithOptions(planReminders, activity.RegisterOptions{Name: ActivityPlanReminders})
+	env.RegisterActivityWithOptions(sendReminder, activity.RegisterOptions{Name: ActivitySendReminder})
 	return env
+}
+
+// noDeadlines makes PlanReminders answer an empty plan (tests about something else).
+func noDeadlines(env *testsuite.TestWorkflowEnvironment) {
+	env.OnActivity(ActivityPlanReminders, mock.Anything, mock.Anything).Return(PlanRemindersResult{}, nil)
 }
 
 func queryState(t *testing.T, env *testsuite.TestWorkflowEnvironment) IncomingLetterState {
@@ -43,6 +62,7 @@ func queryState(t *testing.T, env *testsuite.TestWorkflowEnvironment) IncomingLe
 
 func TestIncomingLetterStampsEachReceiptOnceInOrder(t *testing.T) {
 	env := newEnv(t)
+	noDeadlines(env)
 	var stamped []int64
 	env.OnActivity(ActivityStampReceipt, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in StampReceiptInput) (StampReceiptResult, error) {
@@ -82,6 +102,7 @@ func TestIncomingLetterStampsEachReceiptOnceInOrder(t *testing.T) {
 
 func TestIncomingLetterKeepsWaitingWhenAStampCannotBeDrawn(t *testing.T) {
 	env := newEnv(t)
+	noDeadlines(env)
 	env.OnActivity(ActivityStampReceipt, mock.Anything, StampReceiptInput{EntryID: 1}).Return(
 		StampReceiptResult{}, temporal.NewNonRetryableApplicationError("unreadable", "BadDocument", nil))
 	env.OnActivity(ActivityStampReceipt, mock.Anything, StampReceiptInput{EntryID: 2}).Return(
@@ -108,6 +129,7 @@ func TestIncomingLetterKeepsWaitingWhenAStampCannotBeDrawn(t *testing.T) {
 
 func TestIncomingLetterRetriesAStampUntilTheStoreReturns(t *testing.T) {
 	env := newEnv(t)
+	noDeadlines(env)
 	calls := 0
 	env.OnActivity(ActivityStampReceipt, mock.Anything, mock.Anything).Return(
 		func(context.Context, StampReceiptInput) (StampReceiptResult, error) {
