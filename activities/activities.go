@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/saraban/saraban/calendar"
 	"github.com/saraban/saraban/pdfdoc"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/thai"
@@ -37,13 +39,23 @@ type Activities struct {
 	Font  *pdfdoc.Font
 	// Digits is how numbers, dates and times are written on stamps (Thai by default).
 	Digits thai.Digits
+	// Router records routing actions, forwards and reminders.
+	Router Router
+	// Policy is the reminder policy (nil: calendar.DefaultPolicy()).
+	Policy *calendar.Policy
+	// Clock is the time of new copies (tests set it); nil is time.Now.
+	Clock func() time.Time
 }
 
-// Register puts the activities on a worker under their shared names.
+// Names maps every activity to the name workflows call it by.
 func (a *Activities) Names() map[string]any {
 	return map[string]any{
-		workflows.ActivityStampReceipt: a.StampReceipt,
-		workflows.ActivityRecordStage:  a.RecordStage,
+		workflows.ActivityStampReceipt:  a.StampReceipt,
+		workflows.ActivityRecordStage:   a.RecordStage,
+		workflows.ActivityApplyAction:   a.ApplyAction,
+		workflows.ActivityForwardCopies: a.ForwardCopies,
+		workflows.ActivityPlanReminders: a.PlanReminders,
+		workflows.ActivitySendReminder:  a.SendReminder,
 	}
 }
 

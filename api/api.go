@@ -37,9 +37,12 @@ type Receiver interface {
 
 // Server is the HTTP API.
 type Server struct {
-	Store   Store
-	Blobs   Blobs
-	Intake  Receiver
+	Store  Store
+	Blobs  Blobs
+	Intake Receiver
+	// Actor and Routing serve the routing actions, timeline and lineage (nil: not served).
+	Actor   Actor
+	Routing RoutingStore
 	MaxSize int64
 	Log     *slog.Logger
 }
@@ -55,6 +58,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/letters/incoming", s.auth(s.receive))
 	mux.Handle("GET /api/letters/{id}", s.auth(s.showLetter))
 	mux.Handle("GET /api/letters/{id}/pdf", s.auth(s.letterPDF))
+	s.DelegationRoutes(mux)
+	if s.Routing != nil {
+		s.routingRoutes(mux)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &httpError{http.StatusNotFound, "not_found", "no such endpoint: " + r.Method + " " + r.URL.Path})
 	})
@@ -237,6 +244,8 @@ func writeError(w http.ResponseWriter, err error) {
 		}
 	case errors.Is(err, storage.ErrNotFound):
 		status, kind, msg = http.StatusNotFound, "not_found", err.Error()
+	case errors.Is(err, storage.ErrForbidden):
+		status, kind, msg = http.StatusForbidden, "forbidden", err.Error()
 	case errors.Is(err, storage.ErrConflict):
 		status, kind, msg = http.StatusConflict, "conflict", err.Error()
 	}

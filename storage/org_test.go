@@ -410,7 +410,7 @@ func TestOrgQueries(t *testing.T) {
 	}
 
 	p, err := db.GetPerson(ctx, "netanong")
-	if err != nil || p.Name != "นางเนตรอนงค์ แก้วมณี" || !p.Active || len(p.Positions) != 1 ||
+	if err != nil || p.Name != "นางเนตรอนงค์ แก้วมณี" || !p.Active || len(p.Positions) != 2 ||
 		p.Positions[0] != (storage.Position{UnitCode: "land-admin", UnitName: "ฝ่ายอำนวยการ สำนักงานที่ดินจังหวัดสงขลา", Title: "เจ้าพนักงานธุรการอาวุโส", IsHead: true, Role: "head"}) {
 		t.Errorf("GetPerson(netanong) = %+v, %v", p, err)
 	}
@@ -465,7 +465,7 @@ func TestCanReceiveInto(t *testing.T) {
 	}{
 		{"onuma", "HATYAI-RECV", "land-hatyai", "เจ้าพนักงานธุรการปฏิบัติงาน"},                 // own unit (clerk)
 		{"prasert", "HATYAI-RECV", "land-hatyai", "เจ้าพนักงานที่ดินจังหวัดสงขลา สาขาหาดใหญ่"}, // own unit (head)
-		{"netanong", "LAND-RECV", "", ""}, // ฝ่ายอำนวยการ is below the land office, not above: refused
+		{"onuma", "LAND-RECV", "", ""}, // the Hat Yai branch is below the land office, not above: refused
 		{"panisa", "HATYAI-RECV", "land-office", "เจ้าพนักงานธุรการปฏิบัติงาน"}, // parent unit
 		{"governor", "HATYAI-RECV", "province", "ผู้ว่าราชการจังหวัดสงขลา"},     // root, two levels up
 		{"sujit", "HATYAI-RECV", "land-hatyai", "ผู้ตรวจการสาขา"},               // own unit preferred over the parent

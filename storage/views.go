@@ -215,8 +215,8 @@ func (db *DB) SetStage(ctx context.Context, letterID, stage string) error {
 }
 
 // MayViewLetter tells whether a person may see a letter: they hold a position in the unit of
-// one of the letter's registers or in a unit above it. A letter that does not exist is not
-// visible.
+// one of the letter's registers or in a unit above it, or the letter gives them (or a unit they
+// belong to) a task. A letter that does not exist is not visible.
 func (db *DB) MayViewLetter(ctx context.Context, personID, letterID string) (bool, error) {
 	var ok bool
 	err := db.Pool.QueryRow(ctx, `
@@ -226,7 +226,9 @@ func (db *DB) MayViewLetter(ctx context.Context, personID, letterID string) (boo
 			UNION
 			SELECT u.parent_code FROM units u JOIN up ON u.code = up.code WHERE u.parent_code IS NOT NULL
 		)
-		SELECT EXISTS(SELECT 1 FROM positions p JOIN up ON p.unit_code = up.code JOIN people pe ON pe.id = p.person_id
-		              WHERE p.person_id = $1 AND pe.active)`, personID, letterID).Scan(&ok)
+		SELECT EXISTS(SELECT 1 FROM people pe WHERE pe.id = $1 AND pe.active) AND (
+			EXISTS(SELECT 1 FROM positions p JOIN up ON p.unit_code = up.code WHERE p.person_id = $1)
+			OR EXISTS(SELECT 1 FROM tasks t WHERE t.letter_id::text = $2 AND (t.assignee_person = $1
+				OR t.assignee_unit IN (SELECT unit_code FROM positions WHERE person_id = $1))))`, personID, letterID).Scan(&ok)
 	return ok, err
 }

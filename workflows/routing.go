@@ -189,9 +189,11 @@ func (w *incoming) runRouting(ctx workflow.Context) error {
 		HeartbeatTimeout:    20 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute, NonRetryableErrorTypes: []string{"NotFound"}},
 	})
+	// Planning and sending give up after a while (the error is kept in the state and the plan
+	// is made again after the next action) rather than block the letter's other work.
 	short := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute, MaximumAttempts: 20},
 	})
 	for {
 		if ctx.Err() != nil {

@@ -121,8 +121,8 @@ func waitStamp(ctx context.Context, db *storage.DB, letterID string, entryID int
 func letterCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "letter",
-		Usage: "look at registered letters",
-		Subcommands: []*cli.Command{
+		Usage: "look at registered letters and act on them",
+		Subcommands: append(routingCommands(), []*cli.Command{
 			{
 				Name: "show", Usage: "a letter with its receipts and revisions", ArgsUsage: "LETTER_ID",
 				Flags: []cli.Flag{jsonFlag()},
@@ -233,7 +233,7 @@ func letterCommand() *cli.Command {
 					})
 				},
 			},
-		},
+		}...),
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/saraban/saraban/api"
 	"github.com/saraban/saraban/dispatch"
 	"github.com/saraban/saraban/pdfdoc"
+	"github.com/saraban/saraban/routing"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/storage/objects"
 	"github.com/saraban/saraban/thai"
@@ -100,7 +101,8 @@ func runParts(c *cli.Context, serve, work bool) error {
 		g.Go(func() error { return worker.Run(ctx, tc, c.String("task-queue"), acts, log) })
 	}
 	if serve {
-		srv := &api.Server{Store: db, Blobs: blobs, Intake: newIntake(c, db, blobs), MaxSize: c.Int64("max-pdf-size"), Log: log}
+		srv := &api.Server{Store: db, Blobs: blobs, Intake: newIntake(c, db, blobs), MaxSize: c.Int64("max-pdf-size"), Log: log,
+			Actor: &routing.Client{Temporal: tc, TaskQueue: c.String("task-queue")}, Routing: db}
 		ln, err := net.Listen("tcp", c.String("listen"))
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w (is another saraban running? choose another with --listen)", c.String("listen"), err)
@@ -143,5 +145,5 @@ func newActivities(c *cli.Context, db *storage.DB, blobs *objects.Store) (*activ
 	if err != nil {
 		return nil, fmt.Errorf("--stamp-digits: %w", err)
 	}
-	return &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: digits}, nil
+	return &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: digits, Router: db}, nil
 }
