@@ -121,10 +121,7 @@ func (a *Activities) PlanReminders(ctx context.Context, in workflows.PlanReminde
 		policy = &p
 	}
 	for _, d := range dues {
-		for _, ev := range cal.Plan(d.At, *policy, d.Key) {
-			if !ev.At.After(in.After) {
-				continue
-			}
+		for _, ev := range cal.PlanAfter(d.At, *policy, d.Key, in.After) {
 			out.Events = append(out.Events, workflows.ReminderEvent{Key: ev.Key, Kind: ev.Kind, At: ev.At, DueKey: d.Key, Due: d.At, TaskID: d.TaskID, Seq: ev.Seq})
 		}
 	}

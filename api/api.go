@@ -43,6 +43,7 @@ type Server struct {
 	// Actor and Routing serve the routing actions, timeline and lineage (nil: not served).
 	Actor   Actor
 	Routing RoutingStore
+	Inbox   InboxStore
 	MaxSize int64
 	Log     *slog.Logger
 }
@@ -61,6 +62,9 @@ func (s *Server) Handler() http.Handler {
 	s.DelegationRoutes(mux)
 	if s.Routing != nil {
 		s.routingRoutes(mux)
+	}
+	if s.Inbox != nil {
+		s.inboxRoutes(mux)
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &httpError{http.StatusNotFound, "not_found", "no such endpoint: " + r.Method + " " + r.URL.Path})

@@ -131,4 +131,43 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, person string) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-var _ = time.Now
+// InboxStore reads and marks a person's inbox.
+type InboxStore interface {
+	Inbox(ctx context.Context, personID string, now time.Time, dueSoonDays int) (storage.Inbox, error)
+	MarkRead(ctx context.Context, personID string, ids []int64) (int, error)
+}
+
+func (s *Server) inboxRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /api/inbox", s.auth(func(w http.ResponseWriter, r *http.Request, person string) {
+		days := 3
+		if v := r.URL.Query().Get("due_soon"); v != "" {
+			n, err := thai.ParseNumber(v)
+			if err != nil || n > 60 {
+				writeError(w, &httpError{http.StatusUnprocessableEntity, "invalid", "due_soon: a number of working days, 0–60"})
+				return
+			}
+			days = n
+		}
+		in, err := s.Inbox.Inbox(r.Context(), person, time.Now(), days)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, in)
+	}))
+	mux.Handle("POST /api/inbox/read", s.auth(func(w http.ResponseWriter, r *http.Request, person string) {
+		var b struct {
+			IDs []int64 `json:"ids"`
+		}
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&b); err != nil {
+			writeError(w, &httpError{http.StatusUnprocessableEntity, "invalid", `send {"ids": [..]}`})
+			return
+		}
+		n, err := s.Inbox.MarkRead(r.Context(), person, b.IDs)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"marked": n})
+	}))
+}

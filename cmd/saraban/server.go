@@ -37,13 +37,13 @@ func init() {
 		&cli.Command{
 			Name:   "worker",
 			Usage:  "run the Temporal worker (workflows and activities) and the outbox dispatcher",
-			Flags:  workerFlags(),
+			Flags:  append(workerFlags(), notifyFlags()...),
 			Action: func(c *cli.Context) error { return runParts(c, false, true) },
 		},
 		&cli.Command{
 			Name:   "dev",
 			Usage:  "serve the API and run the worker in one process, for a laptop",
-			Flags:  append(append(serveFlags(), workerFlags()...), maxSizeFlag()),
+			Flags:  append(append(append(serveFlags(), workerFlags()...), maxSizeFlag()), notifyFlags()...),
 			Action: func(c *cli.Context) error { return runParts(c, true, true) },
 		},
 	)
@@ -99,10 +99,16 @@ func runParts(c *cli.Context, serve, work bool) error {
 			return err
 		}
 		g.Go(func() error { return worker.Run(ctx, tc, c.String("task-queue"), acts, log) })
+		d, err := newDeliverer(c, db)
+		if err != nil {
+			return err
+		}
+		d.Log = log
+		g.Go(func() error { return d.Run(ctx) })
 	}
 	if serve {
 		srv := &api.Server{Store: db, Blobs: blobs, Intake: newIntake(c, db, blobs), MaxSize: c.Int64("max-pdf-size"), Log: log,
-			Actor: &routing.Client{Temporal: tc, TaskQueue: c.String("task-queue")}, Routing: db}
+			Actor: &routing.Client{Temporal: tc, TaskQueue: c.String("task-queue")}, Routing: db, Inbox: db}
 		ln, err := net.Listen("tcp", c.String("listen"))
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w (is another saraban running? choose another with --listen)", c.String("listen"), err)
