@@ -43,6 +43,8 @@ type Activities struct {
 	Router Router
 	// Policy is the reminder policy (nil: calendar.DefaultPolicy()).
 	Policy *calendar.Policy
+	// WorkWeekends counts Saturdays and Sundays as working days (services open every day).
+	WorkWeekends bool
 	// Clock is the time of new copies (tests set it); nil is time.Now.
 	Clock func() time.Time
 }

@@ -115,6 +115,9 @@ func (a *Activities) PlanReminders(ctx context.Context, in workflows.PlanReminde
 	if err != nil {
 		return out, err
 	}
+	if a.WorkWeekends {
+		cal = cal.WorkingWeekends()
+	}
 	policy := a.Policy
 	if policy == nil {
 		p := calendar.DefaultPolicy()

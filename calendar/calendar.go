@@ -20,6 +20,18 @@ import (
 // holidays: only Saturdays and Sundays are off.
 type Calendar struct {
 	holidays map[thai.Date]string
+	weekends bool // Saturdays and Sundays are working days (see WorkingWeekends)
+}
+
+// WorkingWeekends returns a copy of the calendar in which Saturdays and Sundays are working
+// days and only the public holidays are off: for services that work every day (hospitals,
+// checkpoints) and for benchmarks that must run on any day.
+func (c *Calendar) WorkingWeekends() *Calendar {
+	out := &Calendar{weekends: true}
+	if c != nil {
+		out.holidays = c.holidays
+	}
+	return out
 }
 
 // New makes a calendar from the public holidays (day → name). The map is copied, so the
@@ -47,7 +59,9 @@ func (c *Calendar) Holiday(d thai.Date) (string, bool) {
 func (c *Calendar) IsWorkingDay(d thai.Date) bool {
 	switch d.Weekday() {
 	case time.Saturday, time.Sunday:
-		return false
+		if c == nil || !c.weekends {
+			return false
+		}
 	}
 	_, holiday := c.Holiday(d)
 	return !holiday

@@ -399,3 +399,19 @@ func TestPolicyValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkingWeekends(t *testing.T) {
+	sat := thai.Date{Year: 2026, Month: time.December, Day: 5} // also Father's Day
+	sun := thai.Date{Year: 2026, Month: time.December, Day: 6}
+	c := calendar.New(map[thai.Date]string{sat: "วันพ่อแห่งชาติ"})
+	if c.IsWorkingDay(sun) || c.IsWorkingDay(sat) {
+		t.Fatal("weekend days are off by default")
+	}
+	w := c.WorkingWeekends()
+	if !w.IsWorkingDay(sun) || w.IsWorkingDay(sat) {
+		t.Fatalf("with working weekends: Sunday %v (want true), holiday Saturday %v (want false)", w.IsWorkingDay(sun), w.IsWorkingDay(sat))
+	}
+	if got := w.AddWorkingDays(thai.Date{Year: 2026, Month: time.December, Day: 4}, 2); got != (thai.Date{Year: 2026, Month: time.December, Day: 7}) {
+		t.Fatalf("Friday + 2 working days over a holiday Saturday = %v", got)
+	}
+}

@@ -118,3 +118,48 @@ func rounded(v []float64) []int {
 	}
 	return out
 }
+
+func init() {
+	for _, c := range commands {
+		if c.Name != "bench" {
+			continue
+		}
+		c.Subcommands = append(c.Subcommands, &cli.Command{
+			Name:  "reminders",
+			Usage: "open letters with deadlines spread over a window: how late does each reminder fire (real Temporal)",
+			Flags: []cli.Flag{
+				&cli.IntFlag{Name: "letters", Value: 10_000},
+				&cli.DurationFlag{Name: "lead", Value: 12 * time.Minute, Usage: "time for intake and workflow starts before the first reminder"},
+				&cli.DurationFlag{Name: "spread", Value: 15 * time.Minute, Usage: "the window the reminders fall in (a working day, compressed)"},
+				&cli.StringFlag{Name: "org", Value: "deploy/demo/agency.yaml"},
+				&cli.StringFlag{Name: "register", Value: "LAND-RECV"},
+				jsonFlag(),
+			},
+			Action: func(c *cli.Context) error {
+				db, blobs, cleanup, err := scratch(c)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				if err := bench.ImportOrg(c.Context, db, c.String("org")); err != nil {
+					return err
+				}
+				tc, err := temporalClient(c)
+				if err != nil {
+					return err
+				}
+				defer tc.Close()
+				rep, err := bench.Reminders(c.Context, bench.RemindersConfig{DB: db, Blobs: blobs, Temporal: tc,
+					TaskQueue: "bench-reminders-" + time.Now().Format("150405"), Register: c.String("register"),
+					Letters: c.Int("letters"), Lead: c.Duration("lead"), Spread: c.Duration("spread"), Log: c.App.ErrWriter})
+				if err != nil {
+					return err
+				}
+				if c.Bool("json") {
+					return printJSON(c, rep)
+				}
+				return printJSON(c, rep)
+			},
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/saraban/saraban/activities"
 	"github.com/saraban/saraban/api"
+	"github.com/saraban/saraban/calendar"
 	"github.com/saraban/saraban/dispatch"
 	"github.com/saraban/saraban/pdfdoc"
 	"github.com/saraban/saraban/routing"
@@ -60,6 +61,12 @@ func workerFlags() []cli.Flag {
 		&cli.StringFlag{Name: "stamp-font", EnvVars: envs("STAMP_FONT"), Usage: "TrueType font for stamps (default: Laksaman from fonts-thai-tlwg-ttf)"},
 		&cli.StringFlag{Name: "stamp-digits", Value: "thai", EnvVars: envs("STAMP_DIGITS"), Usage: "digits on stamps: thai or arabic"},
 		&cli.IntFlag{Name: "dispatch-parallel", Value: 16, EnvVars: envs("DISPATCH_PARALLEL")},
+		&cli.StringFlag{Name: "remind-before", Value: "3,1", EnvVars: envs("REMIND_BEFORE"), Usage: "reminders, in working days before a deadline"},
+		&cli.BoolFlag{Name: "remind-on-day", Value: true, EnvVars: envs("REMIND_ON_DAY"), Usage: "a reminder on the day of the deadline"},
+		&cli.StringFlag{Name: "remind-at", Value: "08:30", EnvVars: envs("REMIND_AT"), Usage: "Bangkok time of day reminders fire"},
+		&cli.IntFlag{Name: "escalate-after", Value: 2, EnvVars: envs("ESCALATE_AFTER"), Usage: "working days overdue before escalating to the assigner's superior (0: never)"},
+		&cli.IntFlag{Name: "escalate-every", Value: 2, EnvVars: envs("ESCALATE_EVERY"), Usage: "working days between escalations"},
+		&cli.BoolFlag{Name: "work-weekends", EnvVars: envs("WORK_WEEKENDS"), Usage: "count Saturdays and Sundays as working days"},
 	}
 }
 
@@ -151,5 +158,31 @@ func newActivities(c *cli.Context, db *storage.DB, blobs *objects.Store) (*activ
 	if err != nil {
 		return nil, fmt.Errorf("--stamp-digits: %w", err)
 	}
-	return &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: digits, Router: db}, nil
+	policy, err := reminderPolicy(c)
+	if err != nil {
+		return nil, err
+	}
+	return &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: digits, Router: db, Policy: &policy,
+		WorkWeekends: c.Bool("work-weekends")}, nil
+}
+
+// reminderPolicy reads the reminder flags.
+func reminderPolicy(c *cli.Context) (calendar.Policy, error) {
+	p := calendar.DefaultPolicy()
+	p.BeforeDays = nil
+	for _, v := range splitList([]string{c.String("remind-before")}) {
+		n, err := thai.ParseNumber(v)
+		if err != nil {
+			return p, fmt.Errorf("--remind-before: %q is not a number of working days", v)
+		}
+		p.BeforeDays = append(p.BeforeDays, n)
+	}
+	p.OnDay = c.Bool("remind-on-day")
+	h, m, err := thai.ParseTime(c.String("remind-at"))
+	if err != nil {
+		return p, fmt.Errorf("--remind-at: %w", err)
+	}
+	p.At = calendar.TimeOfDay{Hour: h, Min: m}
+	p.EscalateAfter, p.EscalateEvery = c.Int("escalate-after"), c.Int("escalate-every")
+	return p, p.Validate()
 }
