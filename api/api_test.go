@@ -194,3 +194,30 @@ func TestLettersAreVisibleOnlyToTheirUnits(t *testing.T) {
 		t.Fatalf("unknown letter: %d", s)
 	}
 }
+
+func TestClassifiedLettersNeedClearance(t *testing.T) {
+	e := setup(t)
+	head := e.token(t, "sujit") // cleared for ลับมาก in the demo organisation
+	clerk := e.token(t, "panisa")
+	st, out := upload(t, e.srv.URL, head, map[string]string{"register": "LAND-RECV", "secrecy": "ลับ", "subject": "เรื่องลับ"}, samplepdf.Letter(8, 3000))
+	if st != 201 {
+		t.Fatalf("receive a ลับ letter: %d %v", st, out)
+	}
+	id := out["letter_id"].(string)
+	get := func(tok string) int {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/letters/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := get(head); s != 200 {
+		t.Fatalf("cleared head: %d", s)
+	}
+	if s := get(clerk); s != 404 {
+		t.Fatalf("a clerk without clearance sees a ลับ letter of her own unit: %d", s)
+	}
+}

@@ -123,9 +123,20 @@ type Person struct {
 	Name      string     `yaml:"name"`
 	Email     string     `yaml:"email"`
 	Active    *bool      `yaml:"active"`
+	// Clearance is the highest secrecy class the person may read: normal (default),
+	// confidential (ลับ) or secret (ลับมาก).
+	Clearance string `yaml:"clearance"`
 	Positions []Position `yaml:"positions"`
 
 	Line int `yaml:"-"`
+}
+
+// EffectiveClearance is the clearance, normal when the file does not say.
+func (p Person) EffectiveClearance() string {
+	if p.Clearance == "" {
+		return "normal"
+	}
+	return p.Clearance
 }
 
 // IsActive reports whether the person is active (the default when the file does not say).

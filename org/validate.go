@@ -235,6 +235,11 @@ func (v *validator) people(ps []Person, units map[string]bool) {
 		if p.Email != "" && (strings.Count(p.Email, "@") != 1 || strings.HasPrefix(p.Email, "@") || strings.HasSuffix(p.Email, "@") || strings.ContainsAny(p.Email, " \t<>")) {
 			v.add(p.Line, it, "email %q is not an e-mail address: write it as name@example.go.th or leave it out", p.Email)
 		}
+		switch p.Clearance {
+		case "", "normal", "confidential", "secret":
+		default:
+			v.add(p.Line, it, "clearance %q is not known: say normal, confidential (ลับ) or secret (ลับมาก); ลับที่สุด never enters the system", p.Clearance)
+		}
 		seen := map[[2]string]int{}
 		for j, q := range p.Positions {
 			pit := fmt.Sprintf("%s positions[%d]", it, j)

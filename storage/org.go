@@ -329,10 +329,10 @@ func missing[T any](have map[string]T, inFile map[string]bool) []string {
 
 func (im *importer) people(ctx context.Context) error {
 	type row struct {
-		name, email string
-		active      bool
+		name, email, clearance string
+		active                 bool
 	}
-	rows, err := im.tx.Query(ctx, `SELECT id, name, email, active FROM people FOR UPDATE`)
+	rows, err := im.tx.Query(ctx, `SELECT id, name, email, active, clearance FROM people FOR UPDATE`)
 	if err != nil {
 		return err
 	}
@@ -341,7 +341,7 @@ func (im *importer) people(ctx context.Context) error {
 	for rows.Next() {
 		var id string
 		var r row
-		if err := rows.Scan(&id, &r.name, &r.email, &r.active); err != nil {
+		if err := rows.Scan(&id, &r.name, &r.email, &r.active, &r.clearance); err != nil {
 			return err
 		}
 		have[id] = r
@@ -355,21 +355,22 @@ func (im *importer) people(ctx context.Context) error {
 		inFile[p.ID] = true
 		old, ok := have[p.ID]
 		if !ok {
-			if _, err := im.tx.Exec(ctx, `INSERT INTO people(id, name, email, active) VALUES ($1, $2, $3, $4)`,
-				p.ID, p.Name, p.Email, p.IsActive()); err != nil {
+			if _, err := im.tx.Exec(ctx, `INSERT INTO people(id, name, email, active, clearance) VALUES ($1, $2, $3, $4, $5)`,
+				p.ID, p.Name, p.Email, p.IsActive(), p.EffectiveClearance()); err != nil {
 				return fmt.Errorf("insert person %s: %w", p.ID, err)
 			}
 			c.Inserted++
 			im.note("person", p.ID, "inserted")
 			continue
 		}
-		fields := diff("name", old.name, p.Name, "email", old.email, p.Email, "active", old.active, p.IsActive())
+		fields := diff("name", old.name, p.Name, "email", old.email, p.Email, "active", old.active, p.IsActive(),
+			"clearance", old.clearance, p.EffectiveClearance())
 		if len(fields) == 0 {
 			c.Unchanged++
 			continue
 		}
-		if _, err := im.tx.Exec(ctx, `UPDATE people SET name = $2, email = $3, active = $4, updated_at = now() WHERE id = $1`,
-			p.ID, p.Name, p.Email, p.IsActive()); err != nil {
+		if _, err := im.tx.Exec(ctx, `UPDATE people SET name = $2, email = $3, active = $4, clearance = $5, updated_at = now() WHERE id = $1`,
+			p.ID, p.Name, p.Email, p.IsActive(), p.EffectiveClearance()); err != nil {
 			return fmt.Errorf("update person %s: %w", p.ID, err)
 		}
 		c.Updated++

@@ -214,9 +214,10 @@ func (db *DB) SetStage(ctx context.Context, letterID, stage string) error {
 	return nil
 }
 
-// MayViewLetter tells whether a person may see a letter: they hold a position in the unit of
-// one of the letter's registers or in a unit above it, or the letter gives them (or a unit they
-// belong to) a task. A letter that does not exist is not visible.
+// MayViewLetter tells whether a person may see a letter: their clearance reaches the letter's
+// secrecy class, and they hold a position in the unit of one of the letter's registers or in a
+// unit above it, or the letter gives them (or a unit they belong to) a task. A letter that does
+// not exist is not visible.
 func (db *DB) MayViewLetter(ctx context.Context, personID, letterID string) (bool, error) {
 	var ok bool
 	err := db.Pool.QueryRow(ctx, `
@@ -226,7 +227,8 @@ func (db *DB) MayViewLetter(ctx context.Context, personID, letterID string) (boo
 			UNION
 			SELECT u.parent_code FROM units u JOIN up ON u.code = up.code WHERE u.parent_code IS NOT NULL
 		)
-		SELECT EXISTS(SELECT 1 FROM people pe WHERE pe.id = $1 AND pe.active) AND (
+		SELECT EXISTS(SELECT 1 FROM people pe, letters l WHERE pe.id = $1 AND pe.active AND l.id::text = $2
+		              AND secrecy_rank(l.secrecy) <= secrecy_rank(pe.clearance)) AND (
 			EXISTS(SELECT 1 FROM positions p JOIN up ON p.unit_code = up.code WHERE p.person_id = $1)
 			OR EXISTS(SELECT 1 FROM tasks t WHERE t.letter_id::text = $2 AND (t.assignee_person = $1
 				OR t.assignee_unit IN (SELECT unit_code FROM positions WHERE person_id = $1))))`, personID, letterID).Scan(&ok)
