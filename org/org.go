@@ -119,13 +119,13 @@ type Unit struct {
 
 // Person is someone who uses saraban or whose name appears on letters.
 type Person struct {
-	ID        string     `yaml:"id"`
-	Name      string     `yaml:"name"`
-	Email     string     `yaml:"email"`
-	Active    *bool      `yaml:"active"`
+	ID     string `yaml:"id"`
+	Name   string `yaml:"name"`
+	Email  string `yaml:"email"`
+	Active *bool  `yaml:"active"`
 	// Clearance is the highest secrecy class the person may read: normal (default),
 	// confidential (ลับ) or secret (ลับมาก).
-	Clearance string `yaml:"clearance"`
+	Clearance string     `yaml:"clearance"`
 	Positions []Position `yaml:"positions"`
 
 	Line int `yaml:"-"`
