@@ -2,7 +2,6 @@ package dispatch_test
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -11,26 +10,20 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/saraban/saraban/activities"
-	"github.com/saraban/saraban/dispatch"
 	"github.com/saraban/saraban/intake"
 	"github.com/saraban/saraban/internal/samplepdf"
 	"github.com/saraban/saraban/internal/testenv"
-	"github.com/saraban/saraban/pdfdoc"
 	"github.com/saraban/saraban/storage"
-	"github.com/saraban/saraban/thai"
-	"github.com/saraban/saraban/worker"
 	"github.com/saraban/saraban/workflows"
 )
 
 // stack is a database, a bucket and a private Temporal server, with the worker and the
 // dispatcher of one saraban process running against them.
 type stack struct {
-	db     *storage.DB
-	svc    *intake.Service
-	tc     client.Client
-	ts     *testenv.TemporalServer
-	cancel context.CancelFunc
+	db  *storage.DB
+	svc *intake.Service
+	tc  client.Client
+	ts  *testenv.TemporalServer
 }
 
 func start(t *testing.T) *stack {
@@ -44,20 +37,9 @@ func start(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(tc.Close)
-	font, err := pdfdoc.LoadDefaultFont()
-	if err != nil {
-		t.Fatal(err)
-	}
-	acts := &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: thai.ThaiDigits, Router: db}
-	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	queue := "t-" + strings.ReplaceAll(t.Name(), "/", "-")
-	done := make(chan struct{}, 2)
-	go func() { _ = worker.Run(ctx, tc, queue, acts, log); done <- struct{}{} }()
-	d := &dispatch.Dispatcher{DB: db, Temporal: tc, TaskQueue: queue, Poll: 200 * time.Millisecond, Log: log}
-	go func() { _ = d.Run(ctx); done <- struct{}{} }()
-	t.Cleanup(func() { cancel(); <-done; <-done })
-	return &stack{db: db, svc: &intake.Service{DB: db, Blobs: blobs}, tc: tc, ts: ts, cancel: cancel}
+	testenv.Worker(t, db, blobs, tc, queue)
+	return &stack{db: db, svc: &intake.Service{DB: db, Blobs: blobs}, tc: tc, ts: ts}
 }
 
 // waitStamped waits until every letter is registered and stamped, or fails after timeout.

@@ -5,24 +5,17 @@ package e2e
 
 import (
 	"context"
-	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/saraban/saraban/activities"
-	"github.com/saraban/saraban/dispatch"
 	"github.com/saraban/saraban/intake"
 	"github.com/saraban/saraban/internal/testenv"
-	"github.com/saraban/saraban/pdfdoc"
 	"github.com/saraban/saraban/routing"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/storage/objects"
-	"github.com/saraban/saraban/thai"
-	"github.com/saraban/saraban/worker"
 	"github.com/saraban/saraban/workflows"
 )
 
@@ -58,20 +51,7 @@ func start(t *testing.T, noWorker bool) *stack {
 	return s
 }
 
-func (s *stack) runWorker(t *testing.T) {
-	font, err := pdfdoc.LoadDefaultFont()
-	if err != nil {
-		t.Fatal(err)
-	}
-	acts := &activities.Activities{Store: s.db, Blobs: s.blobs, Font: font, Digits: thai.ThaiDigits, Router: s.db}
-	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	done := make(chan struct{}, 2)
-	go func() { _ = worker.Run(ctx, s.tc, s.queue, acts, log); done <- struct{}{} }()
-	d := &dispatch.Dispatcher{DB: s.db, Temporal: s.tc, TaskQueue: s.queue, Poll: 200 * time.Millisecond, Log: log}
-	go func() { _ = d.Run(ctx); done <- struct{}{} }()
-	t.Cleanup(func() { cancel(); <-done; <-done })
-}
+func (s *stack) runWorker(t *testing.T) { testenv.Worker(t, s.db, s.blobs, s.tc, s.queue) }
 
 func (s *stack) act(t *testing.T, letter string, a workflows.Action) workflows.ActionResult {
 	t.Helper()

@@ -4,22 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/saraban/saraban/activities"
-	"github.com/saraban/saraban/dispatch"
 	"github.com/saraban/saraban/internal/samplepdf"
 	"github.com/saraban/saraban/internal/testenv"
-	"github.com/saraban/saraban/pdfdoc"
-	"github.com/saraban/saraban/thai"
-	"github.com/saraban/saraban/worker"
 )
 
 // TestRoutingFromTheCommandLine scripts a letter's life with the CLI: receive, annotate, order
@@ -35,20 +28,7 @@ func TestRoutingFromTheCommandLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tc.Close()
-	font, err := pdfdoc.LoadDefaultFont()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	acts := &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: thai.ThaiDigits, Router: db}
-	done := make(chan struct{}, 2)
-	go func() { _ = worker.Run(ctx, tc, queue, acts, log); done <- struct{}{} }()
-	go func() {
-		_ = (&dispatch.Dispatcher{DB: db, Temporal: tc, TaskQueue: queue, Poll: 200 * time.Millisecond, Log: log}).Run(ctx)
-		done <- struct{}{}
-	}()
-	defer func() { cancel(); <-done; <-done }()
+	testenv.Worker(t, db, blobs, tc, queue)
 
 	cli := func(args ...string) (string, error) {
 		return run(t, url, bucket, append([]string{"--temporal-address", ts.Addr, "--task-queue", queue}, args...)...)
