@@ -44,6 +44,7 @@ migrate: up
 
 demo: migrate
 	$(SARABAN) org import deploy/demo/agency.yaml
+	for f in deploy/holidays/*.yaml; do $(SARABAN) holidays import "$$f" >/dev/null; done
 
 run: demo
 	$(SARABAN) dev
