@@ -26,7 +26,7 @@ failed=()
 for t in "${targets[@]}"; do
     read -r pkg name <<<"$t"
     echo "==> $pkg $name"
-    if ! "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg"; then
+    if ! "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime 5s "$pkg"; then
         failed+=("$pkg $name")
     fi
 done
