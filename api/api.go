@@ -133,10 +133,11 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, person string) 
 	}
 	v := r.FormValue
 	allowDup, _ := strconv.ParseBool(v("allow_duplicate"))
+	auto, _ := strconv.ParseBool(v("auto"))
 	rec, err := s.Intake.Receive(r.Context(), intake.Request{
 		Register: v("register"), PDF: data, DocNumber: v("doc_number"), DocDate: v("doc_date"),
 		From: v("from"), To: v("to"), Subject: v("subject"), Urgency: v("urgency"), Secrecy: v("secrecy"),
-		Deadline: v("deadline"), Note: v("note"), Actor: person, Person: true, AllowDuplicate: allowDup,
+		Deadline: v("deadline"), Note: v("note"), Actor: person, Person: true, AllowDuplicate: allowDup, Auto: auto,
 	})
 	if err != nil {
 		writeError(w, err)

@@ -74,6 +74,8 @@ type Request struct {
 	// Person is set when a person acts: their right to use the register is checked.
 	Person         bool
 	AllowDuplicate bool
+	// Auto reads the letter and fills the fields left empty (never those typed).
+	Auto bool
 }
 
 // Receipt is the answer to a receipt.
@@ -88,6 +90,7 @@ type Receipt struct {
 	Capacity       string    `json:"capacity,omitempty"`
 	Pages          int       `json:"pages"`
 	Warnings       []string  `json:"warnings,omitempty"`
+	Proposal       *Proposal `json:"proposal,omitempty"`
 }
 
 // Blobs is the object store as intake needs it.
@@ -108,6 +111,17 @@ type Service struct {
 	MaxSize int64
 	// Now is the clock; tests set it to cross a year boundary.
 	Now func() time.Time
+	// Reader reads a letter for Auto receipts; AutoAcceptDeadlines lets a deadline read with
+	// high confidence become the letter's deadline (an operator's choice).
+	Reader              Reader
+	AutoAcceptDeadlines bool
+}
+
+func (s *Service) maxSize() int64 {
+	if s.MaxSize <= 0 {
+		return DefaultMaxSize
+	}
+	return s.MaxSize
 }
 
 func (s *Service) now() time.Time {
@@ -140,10 +154,7 @@ func (s *Service) check(ctx context.Context, req Request) (checked, error) {
 	if kind != "receive" {
 		return c, invalid("register", "register %s is a %s register: receive letters into a receive register", req.Register, kind)
 	}
-	max := s.MaxSize
-	if max <= 0 {
-		max = DefaultMaxSize
-	}
+	max := s.maxSize()
 	if len(req.PDF) == 0 {
 		return c, invalid("file", "no file was given: attach the letter as a PDF")
 	}
@@ -221,6 +232,12 @@ func (s *Service) check(ctx context.Context, req Request) (checked, error) {
 
 // Receive checks the request, stores the original and numbers the letter.
 func (s *Service) Receive(ctx context.Context, req Request) (Receipt, error) {
+	var proposal *Proposal
+	if req.Auto && len(req.PDF) > 0 && int64(len(req.PDF)) <= s.maxSize() {
+		if _, err := pdfdoc.Inspect(req.PDF, s.maxSize()); err == nil {
+			proposal = s.propose(ctx, &req)
+		}
+	}
 	c, err := s.check(ctx, req)
 	if err != nil {
 		return Receipt{}, err
@@ -243,9 +260,13 @@ func (s *Service) Receive(ctx context.Context, req Request) (Receipt, error) {
 		return Receipt{}, &Error{Kind: Internal, Message: "the document store did not take the file; nothing was registered, try again: " + err.Error(), Err: err}
 	}
 	c.letter.OriginalSHA256, c.letter.OriginalKey, c.letter.Size = digest, key, int64(len(req.PDF))
+	var extracted any
+	if proposal != nil {
+		extracted = proposal
+	}
 	r, err := s.DB.ReceiveLetter(ctx, storage.ReceiveParams{
 		Register: req.Register, Letter: c.letter, Actor: req.Actor, Capacity: capacity, Note: strings.TrimSpace(req.Note),
-		Now: s.now, AllowDuplicate: req.AllowDuplicate,
+		Now: s.now, AllowDuplicate: req.AllowDuplicate, Extracted: extracted,
 	})
 	if err != nil {
 		var dup *storage.DuplicateError
@@ -261,5 +282,5 @@ func (s *Service) Receive(ctx context.Context, req Request) (Receipt, error) {
 		return Receipt{}, err
 	}
 	return Receipt{LetterID: r.LetterID, EntryID: r.EntryID, Register: r.Register, Year: r.Year, Number: r.Number,
-		ReceivedAt: r.ReceivedAt, OriginalSHA256: digest, Capacity: capacity, Pages: c.pages, Warnings: c.warnings}, nil
+		ReceivedAt: r.ReceivedAt, OriginalSHA256: digest, Capacity: capacity, Pages: c.pages, Warnings: c.warnings, Proposal: proposal}, nil
 }

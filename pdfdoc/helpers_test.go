@@ -8,12 +8,21 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 )
 
-const corpusDir = "/work/shared/corpus/public-letters"
+// corpusDir is the shared corpus's public letters: SARABAN_CORPUS/public-letters, or
+// ../shared/corpus/public-letters beside the checkout (where CI puts it).
+var corpusDir = func() string {
+	if d := os.Getenv("SARABAN_CORPUS"); d != "" {
+		return filepath.Join(d, "public-letters")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "shared", "corpus", "public-letters")
+}()
 
 // buildPDF writes a minimal PDF by hand: objects 1..n from bodies (object 1 must be the catalog),
 // a classic cross-reference table with exact offsets, and a trailer. Test PDFs are built this way

@@ -52,6 +52,9 @@ type ReceiveParams struct {
 	// Now is read after the register is locked, so that times rise with numbers.
 	Now            func() time.Time
 	AllowDuplicate bool
+	// Extracted, when set, is what reading the letter proposed: kept as a letter.extracted
+	// audit row in the same transaction.
+	Extracted any
 }
 
 // Receipt is the result of a receipt: the number the register gave.
@@ -206,6 +209,14 @@ func (db *DB) ReceiveLetter(ctx context.Context, p ReceiveParams) (Receipt, erro
 				'number', e.number, 'original_sha256', $6::text, 'doc_number', $7::text, 'subject', $8::text), now(), '', ''
 			FROM register_entries e WHERE e.register_code = $4 AND e.letter_id = $3::uuid`,
 			p.Actor, p.Capacity, l.ID, p.Register, year, l.OriginalSHA256, l.DocNumberRaw, l.Subject)
+		if p.Extracted != nil {
+			detail, err := json.Marshal(p.Extracted)
+			if err != nil {
+				return err
+			}
+			b.Queue(`INSERT INTO audit_log(actor, capacity, action, subject_type, subject_id, detail, at, prev_hash, hash)
+				VALUES ($1, $2, 'letter.extracted', 'letter', $3, $4, now(), '', '')`, p.Actor, p.Capacity, l.ID, detail)
+		}
 		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {

@@ -234,3 +234,18 @@ func (db *DB) MayViewLetter(ctx context.Context, personID, letterID string) (boo
 				OR t.assignee_unit IN (SELECT unit_code FROM positions WHERE person_id = $1))))`, personID, letterID).Scan(&ok)
 	return ok, err
 }
+
+// DocDateOf returns the date of a registered letter with the given canonical number (Arabic
+// digits), so that extraction can flag a citation that contradicts it.
+func (db *DB) DocDateOf(ctx context.Context, canonical string) (time.Time, bool, error) {
+	var d *time.Time
+	err := db.Pool.QueryRow(ctx, `SELECT doc_date FROM letters WHERE doc_number = $1 AND doc_date IS NOT NULL
+		ORDER BY created_at LIMIT 1`, canonical).Scan(&d)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && d == nil) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return *d, true, nil
+}

@@ -38,6 +38,8 @@ func receiveCommand() *cli.Command {
 			&cli.StringFlag{Name: "deadline", Usage: "reply or act by (a date, or date and time)"},
 			&cli.StringFlag{Name: "note", Usage: "remark (หมายเหตุ)"},
 			&cli.BoolFlag{Name: "allow-duplicate", Usage: "register the same PDF again in the same register"},
+			&cli.BoolFlag{Name: "auto", Usage: "read the letter and fill the fields left empty (never those typed)"},
+			autoAcceptFlag(),
 			&cli.BoolFlag{Name: "wait-stamp", Usage: "wait until the worker has drawn the receive stamp"},
 			&cli.DurationFlag{Name: "wait-timeout", Value: 30 * time.Second},
 			maxSizeFlag(),
@@ -62,7 +64,7 @@ func receiveCommand() *cli.Command {
 				Register: c.String("register"), PDF: data, DocNumber: c.String("doc-number"), DocDate: c.String("doc-date"),
 				From: c.String("from"), To: c.String("to"), Subject: c.String("subject"), Urgency: c.String("urgency"),
 				Secrecy: c.String("secrecy"), Deadline: c.String("deadline"), Note: c.String("note"),
-				Actor: operator(), AllowDuplicate: c.Bool("allow-duplicate"),
+				Actor: operator(), AllowDuplicate: c.Bool("allow-duplicate"), Auto: c.Bool("auto"),
 			})
 			if err != nil {
 				return fail(c, err)
@@ -83,6 +85,17 @@ func receiveCommand() *cli.Command {
 				rec.ReceivedAt.Format(time.RFC3339), rec.LetterID)
 			for _, w := range rec.Warnings {
 				fmt.Fprintln(c.App.ErrWriter, "warning:", w)
+			}
+			if p := rec.Proposal; p != nil {
+				for k, v := range p.Filled {
+					fmt.Fprintf(c.App.Writer, "  read from the letter: %s = %s\n", k, v)
+				}
+				for _, f := range p.Flags {
+					fmt.Fprintf(c.App.ErrWriter, "check: %s\n", f.Message)
+				}
+				if p.Unread != "" {
+					fmt.Fprintln(c.App.ErrWriter, "not read:", p.Unread)
+				}
 			}
 			return nil
 		},

@@ -32,7 +32,7 @@ func init() {
 		&cli.Command{
 			Name:   "serve",
 			Usage:  "serve the HTTP API and run the outbox dispatcher",
-			Flags:  append(serveFlags(), maxSizeFlag()),
+			Flags:  append(serveFlags(), maxSizeFlag(), autoAcceptFlag()),
 			Action: func(c *cli.Context) error { return runParts(c, true, false) },
 		},
 		&cli.Command{
@@ -44,7 +44,7 @@ func init() {
 		&cli.Command{
 			Name:   "dev",
 			Usage:  "serve the API and run the worker in one process, for a laptop",
-			Flags:  append(append(append(serveFlags(), workerFlags()...), maxSizeFlag()), notifyFlags()...),
+			Flags:  append(append(append(serveFlags(), workerFlags()...), maxSizeFlag(), autoAcceptFlag()), notifyFlags()...),
 			Action: func(c *cli.Context) error { return runParts(c, true, true) },
 		},
 	)

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"go.temporal.io/sdk/client"
 
+	"github.com/saraban/saraban/extract"
 	"github.com/saraban/saraban/intake"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/storage/objects"
@@ -70,11 +71,25 @@ func (a authorizer) CanReceiveInto(ctx context.Context, person, register string)
 }
 
 func newIntake(c *cli.Context, db *storage.DB, blobs *objects.Store) *intake.Service {
-	return &intake.Service{DB: db, Blobs: blobs, Auth: authorizer{db}, MaxSize: c.Int64("max-pdf-size")}
+	return &intake.Service{DB: db, Blobs: blobs, Auth: authorizer{db}, MaxSize: c.Int64("max-pdf-size"),
+		Reader: letterReader(db), AutoAcceptDeadlines: c.Bool("auto-accept-deadlines")}
+}
+
+// letterReader reads a letter's text layer on the request path (no OCR: a scan would take
+// seconds) and checks its citations against the register.
+func letterReader(db *storage.DB) intake.Reader {
+	return func(ctx context.Context, pdf []byte) (extract.Result, error) {
+		return extract.PDF(ctx, pdf, extract.Options{OCR: extract.OCRNever, Registry: db})
+	}
 }
 
 func maxSizeFlag() cli.Flag {
 	return &cli.Int64Flag{Name: "max-pdf-size", Value: intake.DefaultMaxSize, EnvVars: envs("MAX_PDF_SIZE"), Usage: "largest PDF accepted, in bytes"}
+}
+
+func autoAcceptFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "auto-accept-deadlines", EnvVars: envs("AUTO_ACCEPT_DEADLINES"),
+		Usage: "let a deadline read from the letter with high confidence become its deadline without the clerk"}
 }
 
 // fail prints a command's error as JSON when asked and returns an exit error.
