@@ -47,6 +47,9 @@ type Activities struct {
 	WorkWeekends bool
 	// Clock is the time of new copies (tests set it); nil is time.Now.
 	Clock func() time.Time
+	// Read and Reading read letters off the request path (OCR); nil: not configured.
+	Read    Reader
+	Reading ReadStore
 }
 
 // Names maps every activity to the name workflows call it by.
@@ -58,6 +61,7 @@ func (a *Activities) Names() map[string]any {
 		workflows.ActivityForwardCopies: a.ForwardCopies,
 		workflows.ActivityPlanReminders: a.PlanReminders,
 		workflows.ActivitySendReminder:  a.SendReminder,
+		workflows.ActivityReadLetter:    a.ReadLetter,
 	}
 }
 

@@ -148,7 +148,7 @@ func (d *Dispatcher) deliver(ctx context.Context, r storage.OutboxRow) error {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		_, err := d.Temporal.SignalWithStartWorkflow(cctx, id, workflows.SignalReceipt,
-			workflows.ReceiptSignal{EntryID: r.EntryID},
+			workflows.ReceiptSignal{EntryID: r.EntryID, Read: r.Read},
 			client.StartWorkflowOptions{ID: id, TaskQueue: d.TaskQueue},
 			workflows.IncomingLetterName, workflows.IncomingLetterInput{LetterID: r.LetterID})
 		return err

@@ -31,7 +31,13 @@ type Proposal struct {
 	Letters   int                `json:"letters_in_file"`
 	// Unread says why nothing could be read (a scan with no text layer, say).
 	Unread string `json:"unread,omitempty"`
+	// Later: the letter is read by OCR in its workflow, off the request path; the fields the
+	// clerk left empty are filled then and the clerk is told.
+	Later bool `json:"read_in_background,omitempty"`
 }
+
+// ReadInlineLimit is the largest file read on the request path; larger ones are read later.
+const ReadInlineLimit = 2 << 20
 
 // propose reads the PDF and fills the request's empty fields. It never overrides what the
 // clerk typed, and it never fails a receipt: an unreadable letter is registered as typed.
@@ -45,7 +51,8 @@ func (s *Service) propose(ctx context.Context, req *Request) *Proposal {
 	defer cancel()
 	res, err := s.Reader(rctx, req.PDF)
 	if err != nil {
-		p.Unread = err.Error()
+		// No text layer (a scan) or a reader that gave up: the workflow reads it by OCR.
+		p.Unread, p.Later = err.Error(), true
 		return p
 	}
 	var letters []extract.Letter
@@ -56,10 +63,8 @@ func (s *Service) propose(ctx context.Context, req *Request) *Proposal {
 	}
 	p.Letters = len(letters)
 	if len(letters) == 0 {
-		p.Unread = "no letter found in the file's text (a scan is read in the background)"
-		if res.Pages > 0 && len(res.OCRPages) == 0 && len(res.Letters) == 0 {
-			p.Unread = "the PDF has no text layer: it is a scan"
-		}
+		p.Unread = "no letter found in the file's text layer: it is read by OCR in the background"
+		p.Later = true
 		return p
 	}
 	// A forwarding letter comes first, the letter it forwards after it: the first is the

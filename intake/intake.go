@@ -235,7 +235,11 @@ func (s *Service) Receive(ctx context.Context, req Request) (Receipt, error) {
 	var proposal *Proposal
 	if req.Auto && len(req.PDF) > 0 && int64(len(req.PDF)) <= s.maxSize() {
 		if _, err := pdfdoc.Inspect(req.PDF, s.maxSize()); err == nil {
-			proposal = s.propose(ctx, &req)
+			if len(req.PDF) > ReadInlineLimit {
+				proposal = &Proposal{Later: true, Unread: "a large file is read in the background; the fields left empty are filled when it is done"}
+			} else {
+				proposal = s.propose(ctx, &req)
+			}
 		}
 	}
 	c, err := s.check(ctx, req)
@@ -267,6 +271,7 @@ func (s *Service) Receive(ctx context.Context, req Request) (Receipt, error) {
 	r, err := s.DB.ReceiveLetter(ctx, storage.ReceiveParams{
 		Register: req.Register, Letter: c.letter, Actor: req.Actor, Capacity: capacity, Note: strings.TrimSpace(req.Note),
 		Now: s.now, AllowDuplicate: req.AllowDuplicate, Extracted: extracted,
+		ReadLater: proposal != nil && proposal.Later,
 	})
 	if err != nil {
 		var dup *storage.DuplicateError

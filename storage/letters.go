@@ -55,6 +55,8 @@ type ReceiveParams struct {
 	// Extracted, when set, is what reading the letter proposed: kept as a letter.extracted
 	// audit row in the same transaction.
 	Extracted any
+	// ReadLater asks the letter's workflow to read it (OCR) off the request path.
+	ReadLater bool
 }
 
 // Receipt is the result of a receipt: the number the register gave.
@@ -185,10 +187,10 @@ func (db *DB) ReceiveLetter(ctx context.Context, p ReceiveParams) (Receipt, erro
 
 		b = &pgx.Batch{}
 		b.Queue(`INSERT INTO letters(id, created_at, doc_number_raw, doc_number, doc_date, doc_date_raw, from_text, to_text,
-			                    subject, urgency, secrecy, deadline, original_sha256, pages)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			                    subject, urgency, secrecy, deadline, original_sha256, pages, read_state)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 			l.ID, at, l.DocNumberRaw, l.DocNumber, l.DocDate, l.DocDateRaw, l.From, l.To, l.Subject,
-			orDefault(l.Urgency, "normal"), orDefault(l.Secrecy, "normal"), l.Deadline, l.OriginalSHA256, l.Pages)
+			orDefault(l.Urgency, "normal"), orDefault(l.Secrecy, "normal"), l.Deadline, l.OriginalSHA256, l.Pages, readState(p.ReadLater))
 		b.Queue(`WITH c AS (
 				INSERT INTO register_counters(register_code, series, year, last) VALUES ($1, 'normal', $2, 1)
 				ON CONFLICT (register_code, series, year) DO UPDATE SET last = register_counters.last + 1
@@ -201,8 +203,8 @@ func (db *DB) ReceiveLetter(ctx context.Context, p ReceiveParams) (Receipt, erro
 		b.Queue(`INSERT INTO revisions(letter_id, seq, kind, sha256, object_key, size, created_at)
 			VALUES ($1, 1, 'original', $2, $3, $4, $5)`, l.ID, l.OriginalSHA256, l.OriginalKey, l.Size, at)
 		b.Queue(`INSERT INTO outbox(kind, letter_id, payload)
-			SELECT $1, $2, jsonb_build_object('entry_id', id) FROM register_entries WHERE register_code = $3 AND letter_id = $2`,
-			OutboxReceipt, l.ID, p.Register)
+			SELECT $1, $2, jsonb_build_object('entry_id', id, 'read', $4::boolean) FROM register_entries WHERE register_code = $3 AND letter_id = $2`,
+			OutboxReceipt, l.ID, p.Register, p.ReadLater)
 		b.Queue(`SELECT pg_notify($1, $2)`, NotifyChannel, l.ID)
 		b.Queue(`INSERT INTO audit_log(actor, capacity, action, subject_type, subject_id, detail, at, prev_hash, hash)
 			SELECT $1, $2, 'letter.receive', 'letter', $3::text, jsonb_build_object('register', $4::text, 'year', $5::int,
@@ -338,4 +340,11 @@ func (db *DB) RegisterKind(ctx context.Context, code string) (string, error) {
 		return "", fmt.Errorf("there is no register %q (receive registers: %v; see `saraban register list`): %w", code, known, ErrNotFound)
 	}
 	return kind, err
+}
+
+func readState(later bool) string {
+	if later {
+		return "pending"
+	}
+	return ""
 }

@@ -14,6 +14,7 @@ type OutboxRow struct {
 	Kind     string
 	LetterID string
 	EntryID  int64
+	Read     bool // the letter is to be read (OCR) after its stamp
 	Attempts int
 }
 
@@ -39,9 +40,10 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 			}
 			var p struct {
 				EntryID int64 `json:"entry_id"`
+				Read    bool  `json:"read"`
 			}
 			_ = json.Unmarshal(payload, &p)
-			o.EntryID = p.EntryID
+			o.EntryID, o.Read = p.EntryID, p.Read
 			return o, nil
 		})
 		return err

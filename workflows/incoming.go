@@ -38,6 +38,9 @@ type IncomingLetterInput struct {
 // another register).
 type ReceiptSignal struct {
 	EntryID int64
+	// Read asks for the letter to be read (OCR) after its stamp: intake could not read it on
+	// the request path (a scan, or a large file).
+	Read bool `json:",omitempty"`
 }
 
 // StampReceiptInput asks for the receive stamp of one register entry.

@@ -28,6 +28,9 @@ func planReminders(ctx context.Context, in PlanRemindersInput) (PlanRemindersRes
 	return PlanRemindersResult{}, errors.New("not mocked")
 }
 func sendReminder(ctx context.Context, in SendReminderInput) error { return errors.New("not mocked") }
+func readLetter(ctx context.Context, in ReadLetterInput) (ReadLetterResult, error) {
+	return ReadLetterResult{}, errors.New("not mocked")
+}
 
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
@@ -39,6 +42,7 @@ func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env.RegisterActivityWithOptions(forwardCopies, activity.RegisterOptions{Name: ActivityForwardCopies})
 	env.RegisterActivityWithOptions(planReminders, activity.RegisterOptions{Name: ActivityPlanReminders})
 	env.RegisterActivityWithOptions(sendReminder, activity.RegisterOptions{Name: ActivitySendReminder})
+	env.RegisterActivityWithOptions(readLetter, activity.RegisterOptions{Name: ActivityReadLetter})
 	return env
 }
 

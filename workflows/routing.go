@@ -17,6 +17,8 @@ const (
 	ActivityForwardCopies  = "ForwardCopies"
 	ActivityPlanReminders  = "PlanReminders"
 	ActivitySendReminder   = "SendReminder"
+	ActivityReadLetter     = "ReadLetter"
+	versionReading         = "background-reading"
 	versionRouting         = "routing"
 	StageClosed            = "closed"
 	maxRemindersPerHistory = 2000
@@ -116,6 +118,19 @@ type routing struct {
 	sent      int
 	inflight  int
 	lastError string
+	readAsked bool // a receipt asked for the letter to be read (OCR) off the request path
+	readDone  bool
+}
+
+// ReadLetterInput asks for a letter to be read by OCR.
+type ReadLetterInput struct {
+	LetterID string
+}
+
+// ReadLetterResult says which fields the reading filled.
+type ReadLetterResult struct {
+	Filled []string
+	State  string // done or failed
 }
 
 func (w *incoming) setupRouting(ctx workflow.Context) error {
@@ -181,6 +196,9 @@ func (w *incoming) runRouting(ctx workflow.Context) error {
 			if !receipts.Receive(ctx, &sig) {
 				return
 			}
+			if sig.Read {
+				w.r.readAsked = true
+			}
 			w.enqueue(sig.EntryID)
 		}
 	})
@@ -202,6 +220,21 @@ func (w *incoming) runRouting(ctx workflow.Context) error {
 		switch {
 		case len(w.queue) > 0:
 			w.stampNext(ctx)
+			continue
+		case w.r.readAsked && !w.r.readDone && len(w.state.Stamped) > 0:
+			// Read after the stamp, so the clerk sees the number at once and the fields later.
+			w.r.readDone = true
+			if workflow.GetVersion(ctx, versionReading, workflow.DefaultVersion, 1) == 1 {
+				read := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+					StartToCloseTimeout: 15 * time.Minute,
+					HeartbeatTimeout:    time.Minute,
+					RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, MaximumInterval: time.Minute, MaximumAttempts: 5},
+				})
+				var res ReadLetterResult
+				if err := workflow.ExecuteActivity(read, ActivityReadLetter, ReadLetterInput{LetterID: w.state.LetterID}).Get(ctx, &res); err != nil {
+					w.r.lastError = err.Error()
+				}
+			}
 			continue
 		case len(w.r.forwards) > 0:
 			id := w.r.forwards[0]
@@ -230,7 +263,8 @@ func (w *incoming) runRouting(ctx workflow.Context) error {
 			return nil
 		}
 		wake := func() bool {
-			return len(w.queue) > 0 || len(w.r.forwards) > 0 || w.r.needPlan || (w.r.closed && w.r.inflight == 0)
+			return len(w.queue) > 0 || len(w.r.forwards) > 0 || w.r.needPlan || (w.r.closed && w.r.inflight == 0) ||
+				(w.r.readAsked && !w.r.readDone && len(w.state.Stamped) > 0)
 		}
 		if len(w.r.events) == 0 {
 			if err := workflow.Await(ctx, wake); err != nil {

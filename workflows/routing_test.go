@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,5 +210,28 @@ func TestForwardMakesCopiesAndCloseEndsTheWorkflow(t *testing.T) {
 		if a.Action.RequestID == "a9" {
 			t.Errorf("an action was applied after the letter was closed")
 		}
+	}
+}
+
+func TestAReceiptAskingForReadingReadsOnceAfterTheStamp(t *testing.T) {
+	env := newEnv(t)
+	noDeadlines(env)
+	env.OnActivity(ActivityRecordStage, mock.Anything, mock.Anything).Return(nil)
+	var order []string
+	env.OnActivity(ActivityStampReceipt, mock.Anything, mock.Anything).Return(func(context.Context, StampReceiptInput) (StampReceiptResult, error) {
+		order = append(order, "stamp")
+		return StampReceiptResult{Seq: 2}, nil
+	})
+	env.OnActivity(ActivityReadLetter, mock.Anything, ReadLetterInput{LetterID: "L"}).Return(func(context.Context, ReadLetterInput) (ReadLetterResult, error) {
+		order = append(order, "read")
+		return ReadLetterResult{State: "done", Filled: []string{"doc_date"}}, nil
+	})
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalReceipt, ReceiptSignal{EntryID: 1, Read: true}) }, 0)
+	// A redelivered signal (the dispatcher after a crash) reads nothing twice.
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalReceipt, ReceiptSignal{EntryID: 1, Read: true}) }, time.Minute)
+	env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, time.Hour)
+	env.ExecuteWorkflow(IncomingLetterName, IncomingLetterInput{LetterID: "L"})
+	if strings.Join(order, ",") != "stamp,read" {
+		t.Fatalf("activities ran as %v, want the stamp then one reading", order)
 	}
 }

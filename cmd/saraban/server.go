@@ -17,6 +17,7 @@ import (
 	"github.com/saraban/saraban/api"
 	"github.com/saraban/saraban/calendar"
 	"github.com/saraban/saraban/dispatch"
+	"github.com/saraban/saraban/extract"
 	"github.com/saraban/saraban/pdfdoc"
 	"github.com/saraban/saraban/routing"
 	"github.com/saraban/saraban/storage"
@@ -163,7 +164,9 @@ func newActivities(c *cli.Context, db *storage.DB, blobs *objects.Store) (*activ
 		return nil, err
 	}
 	return &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: digits, Router: db, Policy: &policy,
-		WorkWeekends: c.Bool("work-weekends")}, nil
+		WorkWeekends: c.Bool("work-weekends"), Reading: db, Read: func(ctx context.Context, pdf []byte) (extract.Result, error) {
+			return extract.PDF(ctx, pdf, extract.Options{OCR: extract.OCRAuto, Registry: db})
+		}}, nil
 }
 
 // reminderPolicy reads the reminder flags.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/saraban/saraban/activities"
 	"github.com/saraban/saraban/dispatch"
+	"github.com/saraban/saraban/extract"
 	"github.com/saraban/saraban/pdfdoc"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/storage/objects"
@@ -27,7 +28,10 @@ func Worker(t testing.TB, db *storage.DB, blobs *objects.Store, tc client.Client
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts := &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: thai.ThaiDigits, Router: db}
+	acts := &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: thai.ThaiDigits, Router: db, Reading: db,
+		Read: func(ctx context.Context, pdf []byte) (extract.Result, error) {
+			return extract.PDF(ctx, pdf, extract.Options{OCR: extract.OCRAuto, Registry: db})
+		}}
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	done := make(chan struct{}, 2)
