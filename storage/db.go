@@ -184,16 +184,28 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 		version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
-	var current int
-	if err := conn.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
 		return nil, err
+	}
+	done, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return nil, err
+	}
+	have := map[int]bool{}
+	current := 0
+	for _, v := range done {
+		have[v] = true
+		current = max(current, v)
 	}
 	if latest := ms[len(ms)-1].version; current > latest {
 		return nil, fmt.Errorf("the database is at schema %d but this binary knows only up to %d: run a newer saraban", current, latest)
 	}
 	var applied []int
+	// Every migration not yet recorded is applied in order, so one numbered below the newest
+	// applied (two branches merged) is not skipped.
 	for _, m := range ms {
-		if m.version <= current {
+		if have[m.version] {
 			continue
 		}
 		err := pgx.BeginFunc(ctx, conn.Conn(), func(tx pgx.Tx) error {
