@@ -1,0 +1,270 @@
+package signing
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/saraban/saraban/pdfdoc"
+)
+
+// Options control one signature.
+type Options struct {
+	// Time is the claimed signing time written as the signature dictionary's /M (PAdES puts the
+	// time there, not in the CMS). Zero means time.Now().
+	Time time.Time
+	// Reason, Location and ContactInfo go into the signature dictionary when set.
+	Reason, Location, ContactInfo string
+	// Name is the signature dictionary's /Name; empty means the certificate's common name.
+	Name string
+	// TSA, when set, makes the signature PAdES B-T: the signature value is timestamped by this
+	// RFC 3161 server and the token stored as an unsigned attribute.
+	TSA *TSAClient
+	// Visible, when set, draws the signature box; nil makes an invisible signature.
+	Visible *Visible
+	// Reserve is the size in bytes kept for the CMS structure; 0 means an estimate from the
+	// certificates, the key and the timestamp (the signature is redone with more room if the
+	// estimate was short).
+	Reserve int
+}
+
+// Visible places a visible signature.
+type Visible struct {
+	Page int        // 1-based; 0 means page 1
+	Rect [4]float64 // x0 y0 x1 y1 in points, page user space (origin bottom left of the media box)
+	// Block is the text of the signature block. When Lines is set it is drawn instead, as is.
+	Block Block
+	Lines []string
+	// Image is an optional picture of the handwritten signature drawn above the text.
+	Image image.Image
+	// Font draws the text; nil means Laksaman (pdfdoc.LoadDefaultFont).
+	Font *pdfdoc.Font
+	// FontSize is the largest text size, default 14 pt (text shrinks to fit the box).
+	FontSize float64
+}
+
+// Block is a Thai signature block (saraban-domain §8.2): the name in parentheses, the position
+// lines, the capacity lines (e.g. "รองผู้ว่าราชการจังหวัด ปฏิบัติราชการแทน", "ผู้ว่าราชการจังหวัดสงขลา"),
+// and the date in the Buddhist era.
+type Block struct {
+	Name     string   // full name with title, e.g. "นายอภิชาติ สารบรรณ"; drawn as "(นายอภิชาติ สารบรรณ)"
+	Position []string // position lines
+	Capacity []string // capacity and authority lines, one per link of the delegation chain
+	// Date is printed as a BE date ("๖ ธันวาคม ๒๕๖๙") when not zero (in Asia/Bangkok time).
+	Date time.Time
+	// ArabicDigits prints the date with 0-9 instead of Thai digits.
+	ArabicDigits bool
+}
+
+// Lines returns the block's lines, top to bottom.
+func (b Block) Lines() []string {
+	var out []string
+	if n := strings.TrimSpace(b.Name); n != "" {
+		out = append(out, "("+n+")")
+	}
+	for _, l := range append(append([]string{}, b.Position...), b.Capacity...) {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	if !b.Date.IsZero() {
+		out = append(out, ThaiDate(b.Date, b.ArabicDigits))
+	}
+	return out
+}
+
+var bangkok = time.FixedZone("ICT", 7*3600)
+
+var thaiMonths = [...]string{"มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
+	"กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"}
+
+// ThaiDate formats t (in Asia/Bangkok) as "6 ธันวาคม 2569" with the Buddhist-era year, in Thai
+// digits unless arabic is set.
+func ThaiDate(t time.Time, arabic bool) string {
+	t = t.In(bangkok)
+	s := fmt.Sprintf("%d %s %d", t.Day(), thaiMonths[t.Month()-1], t.Year()+543)
+	if arabic {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r - '0' + '๐'
+		}
+		return r
+	}, s)
+}
+
+// Placeholder markers in the signature dictionary, patched after the update is written.
+const (
+	byteRangeMark = "/ByteRange [0 ********** ********** **********]"
+	contentsKey   = "/Contents <"
+)
+
+// Sign signs pdf with s as PAdES baseline B-B (or B-T when opts.TSA is set) and returns the whole
+// new file: the input unchanged, followed by one incremental update with the signature field,
+// its appearance and the signature dictionary, so that earlier signatures stay valid. Encrypted,
+// damaged or unsupported input is refused with a *pdfdoc.Error.
+func Sign(pdf []byte, s Signer, opts Options) ([]byte, error) {
+	if s == nil || s.Certificate() == nil {
+		return nil, errors.New("signing: no signer")
+	}
+	if _, err := signatureAlgorithm(s.Public()); err != nil {
+		return nil, err
+	}
+	reserve := opts.Reserve
+	if reserve <= 0 {
+		reserve = estimateCMS(s, opts.TSA != nil)
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		out, need, err := signOnce(pdf, s, opts, reserve)
+		if err != nil {
+			return nil, err
+		}
+		if out != nil {
+			return out, nil
+		}
+		reserve = need + 2048
+	}
+	return nil, errors.New("signing: the signature did not fit in the space reserved for it")
+}
+
+func estimateCMS(s Signer, tsa bool) int {
+	n := 1500 + len(s.Certificate().Raw)
+	for _, c := range s.Chain() {
+		n += len(c.Raw)
+	}
+	if tsa {
+		n += 10 << 10 // token with the TSA's certificate chain
+	}
+	return n
+}
+
+func pdfDate(t time.Time) string {
+	_, off := t.Zone()
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	if off == 0 {
+		return t.Format("D:20060102150405") + "Z"
+	}
+	return fmt.Sprintf("D:%s%c%02d'%02d'", t.Format("20060102150405"), sign, off/3600, off%3600/60)
+}
+
+// pdfText encodes s as a PDF text string: a literal when it is printable ASCII, else UTF-16BE hex.
+func pdfText(s string) string {
+	ascii := true
+	for _, r := range s {
+		if r < 0x20 || r > 0x7E {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		r := strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`)
+		return "(" + r.Replace(s) + ")"
+	}
+	var b strings.Builder
+	b.WriteString("<FEFF")
+	for _, u := range utf16.Encode([]rune(s)) {
+		fmt.Fprintf(&b, "%04X", u)
+	}
+	b.WriteString(">")
+	return b.String()
+}
+
+// signOnce writes the update with a /Contents hole of reserve bytes and signs it. It returns a
+// nil result and the needed size when the CMS did not fit.
+func signOnce(pdf []byte, s Signer, opts Options, reserve int) ([]byte, int, error) {
+	t := opts.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	name := opts.Name
+	if name == "" {
+		name = s.Certificate().Subject.CommonName
+	}
+	var d bytes.Buffer
+	d.WriteString("<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached\n")
+	fmt.Fprintf(&d, "/M %s\n", pdfText(pdfDate(t)))
+	if name != "" {
+		fmt.Fprintf(&d, "/Name %s\n", pdfText(name))
+	}
+	if opts.Reason != "" {
+		fmt.Fprintf(&d, "/Reason %s\n", pdfText(opts.Reason))
+	}
+	if opts.Location != "" {
+		fmt.Fprintf(&d, "/Location %s\n", pdfText(opts.Location))
+	}
+	if opts.ContactInfo != "" {
+		fmt.Fprintf(&d, "/ContactInfo %s\n", pdfText(opts.ContactInfo))
+	}
+	d.WriteString(byteRangeMark + "\n")
+	d.WriteString(contentsKey)
+	d.Write(bytes.Repeat([]byte("0"), 2*reserve))
+	d.WriteString(">\n>>")
+
+	field := pdfdoc.SignatureField{}
+	if v := opts.Visible; v != nil {
+		field.Page = v.Page
+		field.Rect = v.Rect
+		lines := v.Lines
+		if lines == nil {
+			lines = v.Block.Lines()
+		}
+		field.Appearance = &pdfdoc.SignatureAppearance{Lines: lines, Image: v.Image, Font: v.Font, FontSize: v.FontSize}
+		if r := v.Rect; r[2]-r[0] <= 0 || r[3]-r[1] <= 0 {
+			return nil, 0, fmt.Errorf("signing: the visible signature's rectangle %v is empty", r)
+		}
+	}
+	out, err := pdfdoc.AddSignatureField(pdf, field, d.Bytes())
+	if err != nil {
+		return nil, 0, err
+	}
+	base := len(pdf)
+	br := bytes.Index(out[base:], []byte(byteRangeMark))
+	ct := bytes.Index(out[base:], []byte(contentsKey))
+	if br < 0 || ct < 0 {
+		return nil, 0, errors.New("signing: internal error: signature placeholders not found")
+	}
+	br += base
+	holeStart := base + ct + len(contentsKey) - 1 // at '<'
+	holeEnd := holeStart + 1 + 2*reserve + 1      // after '>'
+	if out[holeEnd-1] != '>' {
+		return nil, 0, errors.New("signing: internal error: /Contents placeholder misplaced")
+	}
+	rng := fmt.Sprintf("/ByteRange [0 %d %d %d]", holeStart, holeEnd, len(out)-holeEnd)
+	if len(rng) > len(byteRangeMark) {
+		return nil, 0, errors.New("signing: the file is too large for the byte range placeholder")
+	}
+	copy(out[br:], rng+strings.Repeat(" ", len(byteRangeMark)-len(rng)))
+
+	h := sha256.New()
+	h.Write(out[:holeStart])
+	h.Write(out[holeEnd:])
+	var unsigned func([]byte) ([][]byte, error)
+	if opts.TSA != nil {
+		unsigned = func(sig []byte) ([][]byte, error) {
+			tok, err := opts.TSA.Timestamp(sig)
+			if err != nil {
+				return nil, err
+			}
+			return [][]byte{attribute(oidTimeStampToken, tok)}, nil
+		}
+	}
+	cms, err := buildCMS(h.Sum(nil), s, unsigned)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(cms) > reserve {
+		return nil, len(cms), nil
+	}
+	hex.Encode(out[holeStart+1:], cms)
+	return out, 0, nil
+}
