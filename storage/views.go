@@ -152,7 +152,9 @@ func (db *DB) StampJobFor(ctx context.Context, entryID int64) (StampJob, error) 
 		return j, err
 	}
 	if len(revs) == 0 {
-		return j, fmt.Errorf("letter %s has no revision to stamp", j.LetterID)
+		// A letter registered without its PDF (backfilled history): there is nothing to stamp,
+		// and retrying will not change that.
+		return j, fmt.Errorf("letter %s has no PDF to stamp: %w", j.LetterID, ErrNotFound)
 	}
 	for i := range revs {
 		if revs[i].Kind == "stamped" {
