@@ -47,7 +47,8 @@ demo: migrate
 	for f in deploy/holidays/*.yaml; do $(SARABAN) holidays import "$$f" >/dev/null; done
 
 run: demo
-	$(SARABAN) dev
+	$(SARABAN) keys demo --dir .state/keys >/dev/null
+	$(SARABAN) dev --sign-keys .state/keys
 
 test: up
 	$(GO) test -count=1 -p 2 -timeout 60m $(TESTFLAGS) $(PKG)

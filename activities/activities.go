@@ -50,6 +50,9 @@ type Activities struct {
 	// Read and Reading read letters off the request path (OCR); nil: not configured.
 	Read    Reader
 	Reading ReadStore
+	// SignKeys gives the signing keys of outgoing letters, on the worker only (nil: the folder
+	// in SARABAN_SIGN_KEYS, if set).
+	SignKeys SignKeys
 }
 
 // Names maps every activity to the name workflows call it by.

@@ -133,6 +133,11 @@ func TestFanOutSurvivesAWorkerKilledMidway(t *testing.T) {
 		}
 		return unstamped == 0
 	})
+	// A row claimed by the killed worker is delivered again when its lease ends (30 s).
+	eventually(t, 2*time.Minute, "the outbox emptied", func() bool {
+		n, err := s.db.OutboxPending(ctx)
+		return err == nil && n == 0
+	})
 	checks := map[string]string{
 		"copies per unit":                     `SELECT count(*) FROM (SELECT unit_code FROM forwards GROUP BY unit_code HAVING count(*) = 1) x`,
 		"letters made by the forward":         `SELECT count(*) FROM letters WHERE source_letter_id IS NOT NULL`,

@@ -20,7 +20,11 @@ import (
 func New(tc client.Client, queue string, acts *activities.Activities) sdkworker.Worker {
 	w := sdkworker.New(tc, queue, sdkworker.Options{})
 	w.RegisterWorkflowWithOptions(workflows.IncomingLetter, workflow.RegisterOptions{Name: workflows.IncomingLetterName})
+	w.RegisterWorkflowWithOptions(workflows.OutgoingLetter, workflow.RegisterOptions{Name: workflows.OutgoingLetterName})
 	for name, fn := range acts.Names() {
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+	for name, fn := range acts.OutgoingNames() {
 		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
 	return w

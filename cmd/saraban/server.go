@@ -68,6 +68,7 @@ func workerFlags() []cli.Flag {
 		&cli.IntFlag{Name: "escalate-after", Value: 2, EnvVars: envs("ESCALATE_AFTER"), Usage: "working days overdue before escalating to the assigner's superior (0: never)"},
 		&cli.IntFlag{Name: "escalate-every", Value: 2, EnvVars: envs("ESCALATE_EVERY"), Usage: "working days between escalations"},
 		&cli.BoolFlag{Name: "work-weekends", EnvVars: envs("WORK_WEEKENDS"), Usage: "count Saturdays and Sundays as working days"},
+		&cli.StringFlag{Name: "sign-keys", EnvVars: envs("SIGN_KEYS"), Usage: "folder of signing keys: <person>.p12 with <person>.pass (make demo keys with `saraban keys demo`)"},
 	}
 }
 
@@ -163,7 +164,11 @@ func newActivities(c *cli.Context, db *storage.DB, blobs *objects.Store) (*activ
 	if err != nil {
 		return nil, err
 	}
-	return &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: digits, Router: db, Policy: &policy,
+	var keys activities.SignKeys
+	if dir := c.String("sign-keys"); dir != "" {
+		keys = activities.KeyDir(dir)
+	}
+	return &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: digits, Router: db, Policy: &policy, SignKeys: keys,
 		WorkWeekends: c.Bool("work-weekends"), Reading: db, Read: func(ctx context.Context, pdf []byte) (extract.Result, error) {
 			return extract.PDF(ctx, pdf, extract.Options{OCR: extract.OCRAuto, Registry: db})
 		}}, nil

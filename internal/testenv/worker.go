@@ -32,6 +32,7 @@ func Worker(t testing.TB, db *storage.DB, blobs *objects.Store, tc client.Client
 		Read: func(ctx context.Context, pdf []byte) (extract.Result, error) {
 			return extract.PDF(ctx, pdf, extract.Options{OCR: extract.OCRAuto, Registry: db})
 		}}
+	acts.SignKeys = signKeys(t, db)
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	done := make(chan struct{}, 2)
@@ -40,4 +41,27 @@ func Worker(t testing.TB, db *storage.DB, blobs *objects.Store, tc client.Client
 	go func() { _ = d.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() { cancel(); <-done; <-done })
 	return acts
+}
+
+// signKeys makes throw-away signing keys (and their CA, ca.pem) in a temporary folder, one per
+// person of the organisation loaded so far, for the OutgoingLetter workflow's signatures.
+func signKeys(t testing.TB, db *storage.DB) activities.KeyDir {
+	t.Helper()
+	people := map[string]string{}
+	rows, err := db.Pool.Query(context.Background(), `SELECT id, name FROM people`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			t.Fatal(err)
+		}
+		people[id] = name
+	}
+	dir := t.TempDir()
+	if _, err := activities.MakeDemoKeys(dir, people); err != nil {
+		t.Fatal(err)
+	}
+	return activities.KeyDir(dir)
 }
