@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/saraban/saraban/activities"
 	"github.com/saraban/saraban/internal/samplepdf"
 	"github.com/saraban/saraban/internal/testenv"
@@ -19,28 +17,8 @@ import (
 // TestOutgoingFromTheCommandLine: keys demo, outgoing create, approve, return, resubmit, sign and
 // show from the command line; refusals exit 1 with the reason.
 func TestOutgoingFromTheCommandLine(t *testing.T) {
-	db := testenv.DB(t)
-	blobs := testenv.Objects(t)
-	ts := testenv.Temporal(t)
-	url, bucket := testenv.DBURL(db), blobs.Bucket
-	queue := "cli-outgoing"
-	tc, err := client.NewLazyClient(client.Options{HostPort: ts.Addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
-	acts := testenv.Worker(t, db, blobs, tc, queue)
-	cli := func(args ...string) (string, error) {
-		return run(t, url, bucket, append([]string{"--temporal-address", ts.Addr, "--task-queue", queue}, args...)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, err := cli(args...)
-		if err != nil {
-			t.Fatalf("saraban %s: %v", strings.Join(args, " "), err)
-		}
-		return out
-	}
+	st := newCLIStack(t, "cli-outgoing")
+	cli, must, acts := st.cli, st.must, st.acts
 	refused := func(want string, args ...string) {
 		t.Helper()
 		_, err := cli(args...)

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/saraban/saraban/internal/samplepdf"
 	"github.com/saraban/saraban/internal/testenv"
 )
@@ -18,29 +16,8 @@ import (
 // TestRoutingFromTheCommandLine scripts a letter's life with the CLI: receive, annotate, order
 // with a due date, acknowledge, forward, timeline, lineage, close; refusals exit 1 with the reason.
 func TestRoutingFromTheCommandLine(t *testing.T) {
-	db := testenv.DB(t)
-	blobs := testenv.Objects(t)
-	ts := testenv.Temporal(t)
-	url, bucket := testenv.DBURL(db), blobs.Bucket
-	queue := "cli-routing"
-	tc, err := client.NewLazyClient(client.Options{HostPort: ts.Addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
-	testenv.Worker(t, db, blobs, tc, queue)
-
-	cli := func(args ...string) (string, error) {
-		return run(t, url, bucket, append([]string{"--temporal-address", ts.Addr, "--task-queue", queue}, args...)...)
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, err := cli(args...)
-		if err != nil {
-			t.Fatalf("saraban %s: %v", strings.Join(args, " "), err)
-		}
-		return out
-	}
+	st := newCLIStack(t, "cli-routing")
+	db, cli, must := st.db, st.cli, st.must
 	must("org", "import", testenv.DemoAgency())
 	pdf := filepath.Join(t.TempDir(), "l.pdf")
 	if err := os.WriteFile(pdf, samplepdf.Letter(9, 9000), 0o644); err != nil {
@@ -66,7 +43,7 @@ func TestRoutingFromTheCommandLine(t *testing.T) {
 		t.Fatalf("order: %+v", ord)
 	}
 	// A clerk may not order: the refusal names who may.
-	_, err = cli("letter", "order", id, "--to", "land-sadao", "--purpose", "inform", "--as", "panisa")
+	_, err := cli("letter", "order", id, "--to", "land-sadao", "--purpose", "inform", "--as", "panisa")
 	var ee exitError
 	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(ee.msg, "sujit") {
 		t.Fatalf("clerk's order: %v", err)
