@@ -6,21 +6,12 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/saraban/saraban/internal/corpus"
 )
 
-// corpusDir returns the shared corpus (SARABAN_CORPUS or ../../shared/corpus from this package)
-// or skips the test when it is absent.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("SARABAN_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "letter-cases.json")); err != nil {
-		t.Skipf("corpus not found at %s (set SARABAN_CORPUS): %v", dir, err)
-	}
-	return dir
-}
+// corpusDir is the shared corpus (internal/corpus).
+func corpusDir(t testing.TB) string { t.Helper(); return corpus.Dir(t) }
 
 // goals are the accuracy goals of issue 6 on letter-cases.json.
 var goals = map[string]float64{

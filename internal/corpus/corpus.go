@@ -1,0 +1,28 @@
+// Package corpus finds the shared corpus of real letters (../shared/corpus beside the checkout,
+// as CI lays it out, or SARABAN_CORPUS) for tests.
+package corpus
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// Dir returns the corpus folder. When it is missing the test is skipped on a developer's
+// machine, and fails under CI (CI=true), where a missing corpus would otherwise pass silently.
+func Dir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("SARABAN_CORPUS")
+	if dir == "" {
+		_, file, _, _ := runtime.Caller(0)
+		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "corpus")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "letter-cases.json")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("corpus not found at %s (set SARABAN_CORPUS): %v", dir, err)
+		}
+		t.Skipf("corpus not found at %s (set SARABAN_CORPUS): %v", dir, err)
+	}
+	return dir
+}
