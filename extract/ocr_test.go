@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/saraban/saraban/internal/corpus"
+
 	"github.com/go-text/typesetting/di"
 	gtfont "github.com/go-text/typesetting/font"
 	"github.com/go-text/typesetting/language"
@@ -30,15 +32,15 @@ func needOCR(t testing.TB) {
 	t.Helper()
 	for _, b := range []string{"tesseract", "pdftoppm", "pdftotext"} {
 		if _, err := exec.LookPath(b); err != nil {
-			t.Skipf("%s not installed (deploy/local/stack.sh installs it)", b)
+			corpus.Missing(t, "%s not installed (deploy/local/stack.sh installs it)", b)
 		}
 	}
 	out, err := exec.Command("tesseract", "--list-langs").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "tha") {
-		t.Skip("tesseract has no Thai data (tesseract-ocr-tha)")
+		corpus.Missing(t, "tesseract has no Thai data (tesseract-ocr-tha)")
 	}
 	if _, err := os.Stat(thaiFontPath); err != nil {
-		t.Skip("Thai font missing (fonts-thai-tlwg-ttf)")
+		corpus.Missing(t, "Thai font missing (fonts-thai-tlwg-ttf)")
 	}
 }
 

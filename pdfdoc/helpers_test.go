@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/saraban/saraban/internal/corpus"
 )
 
 // corpusDir is the shared corpus's public letters: SARABAN_CORPUS/public-letters, or
@@ -67,7 +69,7 @@ func needTool(t testing.TB, name, pkg string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		missing(t, "%s not installed (Debian package %s; `make up` installs it)", name, pkg)
+		corpus.Missing(t, "%s not installed (Debian package %s; `make up` installs it)", name, pkg)
 	}
 	return p
 }
@@ -217,7 +219,7 @@ func loadTestFont(t testing.TB) *Font {
 		testFont, testFontErr = LoadFont(p)
 	})
 	if testFontErr != nil {
-		missing(t, "no Thai font: %v", testFontErr)
+		corpus.Missing(t, "no Thai font: %v", testFontErr)
 	}
 	return testFont
 }
@@ -226,18 +228,7 @@ func corpusFiles(t testing.TB) []string {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.pdf"))
 	if len(files) == 0 {
-		missing(t, "corpus not found at %s", corpusDir)
+		corpus.Missing(t, "corpus not found at %s", corpusDir)
 	}
 	return files
-}
-
-// missing skips a test whose tool, font or corpus is absent on a developer's machine, and
-// fails it under CI (CI=true), where the stack script installs them all: a green CI run means
-// these tests ran.
-func missing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
 }

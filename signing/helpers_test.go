@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/saraban/saraban/internal/corpus"
+
 	"github.com/digitorus/timestamp"
 )
 
@@ -164,7 +166,7 @@ func needTool(t testing.TB, name string) string {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s not installed", name)
 		}
-		t.Skipf("%s not installed", name)
+		corpus.Missing(t, "%s not installed (deploy/local/stack.sh installs it)", name)
 	}
 	return p
 }

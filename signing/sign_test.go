@@ -12,18 +12,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/saraban/saraban/internal/corpus"
+
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/saraban/saraban/internal/samplepdf"
 	"github.com/saraban/saraban/pdfdoc"
 )
 
-const corpusDir = "../../shared/corpus/public-letters"
+// corpusDir is the public letters of the shared corpus beside the checkout.
+var corpusDir = filepath.Join("..", "..", "shared", "corpus", "public-letters")
 
 func corpusFiles(t testing.TB) []string {
 	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.pdf"))
 	if len(files) == 0 {
-		t.Skip("corpus not found at " + corpusDir)
+		corpus.Missing(t, "corpus not found at %s", corpusDir)
 	}
 	return files
 }
