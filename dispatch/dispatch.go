@@ -49,7 +49,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		poll = time.Second
 	}
 	wake := make(chan struct{}, 1)
-	go d.listen(ctx, wake)
+	go d.DB.Listen(ctx, storage.NotifyChannel, wake)
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
@@ -66,35 +66,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case <-wake:
 		case <-t.C:
 		}
-	}
-}
-
-func (d *Dispatcher) listen(ctx context.Context, wake chan<- struct{}) {
-	for ctx.Err() == nil {
-		conn, err := d.DB.Pool.Acquire(ctx)
-		if err != nil {
-			sleep(ctx, time.Second)
-			continue
-		}
-		_, err = conn.Exec(ctx, "LISTEN "+storage.NotifyChannel)
-		for err == nil {
-			_, err = conn.Conn().WaitForNotification(ctx)
-			if err == nil {
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
-			}
-		}
-		conn.Hijack().Close(context.Background()) //nolint:errcheck // the connection is not returned to the pool
-		sleep(ctx, 200*time.Millisecond)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
 	}
 }
 

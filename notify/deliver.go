@@ -99,7 +99,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		poll = 5 * time.Second
 	}
 	wake := make(chan struct{}, 1)
-	go d.listen(ctx, wake)
+	go d.DB.Listen(ctx, storage.DeliveryChannel, wake)
 	for {
 		n, err := d.DeliverOnce(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -123,37 +123,6 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 		t.Stop()
-	}
-}
-
-func (d *Deliverer) listen(ctx context.Context, wake chan<- struct{}) {
-	for ctx.Err() == nil {
-		conn, err := d.DB.Pool.Acquire(ctx)
-		if err != nil {
-			sleep(ctx, time.Second)
-			continue
-		}
-		_, err = conn.Exec(ctx, "LISTEN "+storage.DeliveryChannel)
-		for err == nil {
-			_, err = conn.Conn().WaitForNotification(ctx)
-			if err == nil {
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
-			}
-		}
-		conn.Hijack().Close(context.Background()) //nolint:errcheck // the connection is not returned to the pool
-		sleep(ctx, 200*time.Millisecond)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }
 
