@@ -37,3 +37,13 @@ func Missing(t testing.TB, format string, args ...any) {
 	}
 	t.Skipf(format, args...)
 }
+
+// PublicLetters returns the expected-fields files of the public letters (public-letters/*.json).
+func PublicLetters(t testing.TB) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(Dir(t), "public-letters", "*.json"))
+	if len(files) == 0 {
+		Missing(t, "no public letters in %s", Dir(t))
+	}
+	return files
+}
