@@ -2,7 +2,6 @@ package intake
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -119,6 +118,3 @@ func (s *Service) propose(ctx context.Context, req *Request) *Proposal {
 	}
 	return p
 }
-
-// ErrNoReader is returned for an auto receipt when no reader is configured.
-var ErrNoReader = errors.New("reading letters is not configured")

@@ -208,12 +208,8 @@ func (db *DB) AddStampedRevision(ctx context.Context, entryID int64, letterID st
 
 // SetStage records where a letter's workflow has got to.
 func (db *DB) SetStage(ctx context.Context, letterID, stage string) error {
-	tag, err := db.Pool.Exec(ctx, `UPDATE letters SET stage = $2 WHERE id = $1 AND stage IS DISTINCT FROM $2`, letterID, stage)
-	if err != nil {
-		return err
-	}
-	_ = tag
-	return nil
+	_, err := db.Pool.Exec(ctx, `UPDATE letters SET stage = $2 WHERE id = $1 AND stage IS DISTINCT FROM $2`, letterID, stage)
+	return err
 }
 
 // MayViewLetter tells whether a person may see a letter: their clearance reaches the letter's

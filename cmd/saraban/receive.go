@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -249,5 +248,3 @@ func letterCommand() *cli.Command {
 		}...),
 	}
 }
-
-var _ = strings.TrimSpace

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/user"
@@ -123,5 +122,3 @@ func oneLine(s string) string {
 	}
 	return string(out)
 }
-
-var _ = fmt.Sprintf
