@@ -48,7 +48,10 @@ demo: migrate
 
 run: demo
 	$(SARABAN) keys demo --dir .state/keys >/dev/null
-	$(SARABAN) dev --sign-keys .state/keys
+	test -f .state/keys/files.key || $(SARABAN) keys files --out .state/keys/files.key
+	$(SARABAN) user demo --file .state/demo-accounts.txt
+	@echo "saraban: open http://127.0.0.1:8080/ and sign in with one of the accounts above"
+	$(SARABAN) dev --sign-keys .state/keys --file-keys .state/keys/files.key
 
 test: up
 	$(GO) test -count=1 -p 2 -timeout 60m $(TESTFLAGS) $(PKG)

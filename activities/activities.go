@@ -16,6 +16,7 @@ import (
 	"github.com/saraban/saraban/pdfdoc"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/thai"
+	"github.com/saraban/saraban/vault"
 	"github.com/saraban/saraban/workflows"
 )
 
@@ -30,6 +31,42 @@ type Store interface {
 type Blobs interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 	PutPDF(ctx context.Context, data []byte) (key, digest string, err error)
+}
+
+// Sealer is a Blobs that also stores files encrypted at rest (vault.Vault): a revision drawn on
+// a sealed revision is stored sealed too. Get of such a Blobs opens sealed objects.
+type Sealer interface {
+	PutSealed(ctx context.Context, data []byte) (key, digest string, err error)
+	CanSeal() bool
+}
+
+// errNoFileKeys says a worker without file keys met a sealed file. It is retryable: once the
+// operator restarts the worker with --file-keys, the retry succeeds.
+func errNoFileKeys(key string) error {
+	return fmt.Errorf("%s is a classified letter's file, encrypted at rest, and this worker has no file keys: start it with --file-keys FILE or SARABAN_FILE_KEYS (the same key file as the server)", key)
+}
+
+// getFile reads a revision's file, opening it when it is sealed.
+func (a *Activities) getFile(ctx context.Context, key string) ([]byte, error) {
+	if vault.IsSealed(key) {
+		if s, ok := a.Blobs.(Sealer); !ok || !s.CanSeal() {
+			return nil, errNoFileKeys(key)
+		}
+	}
+	return a.Blobs.Get(ctx, key)
+}
+
+// putLike stores a new revision made from the revision stored under base: sealed when that one
+// is sealed, so that a classified letter never has a file in the clear.
+func (a *Activities) putLike(ctx context.Context, base string, data []byte) (key, digest string, err error) {
+	if vault.IsSealed(base) {
+		s, ok := a.Blobs.(Sealer)
+		if !ok || !s.CanSeal() {
+			return "", "", errNoFileKeys(base)
+		}
+		return s.PutSealed(ctx, data)
+	}
+	return a.Blobs.PutPDF(ctx, data)
 }
 
 // Activities holds the dependencies of every activity; its methods are registered with the worker.
@@ -53,6 +90,9 @@ type Activities struct {
 	// SignKeys gives the signing keys of outgoing letters, on the worker only (nil: the folder
 	// in SARABAN_SIGN_KEYS, if set).
 	SignKeys SignKeys
+	// Mail sends signed outgoing letters to e-mail recipients (nil: their deliveries wait,
+	// pending).
+	Mail *OutgoingMail
 }
 
 // Names maps every activity to the name workflows call it by.
@@ -83,7 +123,7 @@ func (a *Activities) StampReceipt(ctx context.Context, in workflows.StampReceipt
 	if job.Existing != nil {
 		return workflows.StampReceiptResult{Seq: job.Existing.Seq, SHA256: job.Existing.SHA256}, nil
 	}
-	base, err := a.Blobs.Get(ctx, job.Latest.ObjectKey)
+	base, err := a.getFile(ctx, job.Latest.ObjectKey)
 	if err != nil {
 		return workflows.StampReceiptResult{}, err
 	}
@@ -98,7 +138,7 @@ func (a *Activities) StampReceipt(ctx context.Context, in workflows.StampReceipt
 		return workflows.StampReceiptResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("draw the receive stamp of entry %d: %v", in.EntryID, err), "BadDocument", err)
 	}
-	key, digest, err := a.Blobs.PutPDF(ctx, out)
+	key, digest, err := a.putLike(ctx, job.Latest.ObjectKey, out)
 	if err != nil {
 		return workflows.StampReceiptResult{}, err
 	}

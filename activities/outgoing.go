@@ -283,8 +283,10 @@ func (a *Activities) SignOutgoing(ctx context.Context, in workflows.SignOutgoing
 
 // DispatchOutgoing sends the signed letter: each unit of this installation receives it as an
 // incoming letter in its own receive register (own number, workflow and stamp); each e-mail
-// address gets a delivery row (status pending) for the mail sender. Every delivery is
-// idempotent, so a retry does not make a second copy.
+// address receives one mail with the signed PDF attached (outgoing_mail.go; without a mailer
+// its delivery row waits, pending). Every delivery is idempotent, so a retry makes no second
+// copy; while mail is still to be retried the activity fails with ErrMailRetry and the backoff
+// it asks for, and the letter becomes sent when every address was sent to or given up.
 func (a *Activities) DispatchOutgoing(ctx context.Context, in workflows.DispatchOutgoingInput) (workflows.DispatchOutgoingResult, error) {
 	var res workflows.DispatchOutgoingResult
 	s, err := a.outgoing()
@@ -299,6 +301,7 @@ func (a *Activities) DispatchOutgoing(ctx context.Context, in workflows.Dispatch
 	if now == nil {
 		now = time.Now
 	}
+	var emails []string
 	for _, r := range o.Recipients {
 		if r.Unit != "" {
 			if _, err := s.DeliverToUnit(ctx, in.OutgoingID, r.Unit, now); err != nil {
@@ -307,10 +310,11 @@ func (a *Activities) DispatchOutgoing(ctx context.Context, in workflows.Dispatch
 			res.Units++
 			continue
 		}
-		if err := s.RecordEmailDelivery(ctx, in.OutgoingID, r.Email, "pending", ""); err != nil {
-			return res, err
-		}
-		res.Emails++
+		emails = append(emails, r.Email)
+	}
+	res.Emails = len(emails)
+	if res.Failed, err = a.mailOutgoing(ctx, o, emails); err != nil {
+		return res, err
 	}
 	return res, s.SetOutgoingStatus(ctx, in.OutgoingID, storage.OutgoingSent)
 }

@@ -41,7 +41,7 @@ func (a *Activities) ReadLetter(ctx context.Context, in workflows.ReadLetterInpu
 	if t.State != "pending" {
 		return workflows.ReadLetterResult{State: t.State}, nil
 	}
-	data, err := a.Blobs.Get(ctx, t.OriginalKey)
+	data, err := a.getFile(ctx, t.OriginalKey)
 	if err != nil {
 		return workflows.ReadLetterResult{}, err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/saraban/saraban/intake"
 	"github.com/saraban/saraban/storage"
+	"github.com/saraban/saraban/viewer"
 )
 
 // Store is the part of the system of record the API reads.
@@ -30,6 +31,12 @@ type Blobs interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 }
 
+// FileOpener gives a person a letter's file: opened when sealed, watermarked when classified,
+// audited (viewer.Viewer).
+type FileOpener interface {
+	OpenRevision(ctx context.Context, l storage.Letter, rev storage.Revision, who viewer.Who) ([]byte, error)
+}
+
 // Receiver is the intake use case.
 type Receiver interface {
 	Receive(ctx context.Context, req intake.Request) (intake.Receipt, error)
@@ -40,6 +47,8 @@ type Server struct {
 	Store  Store
 	Blobs  Blobs
 	Intake Receiver
+	// Files serves letters' files (nil: Blobs serves unclassified letters only, unaudited).
+	Files FileOpener
 	// Actor and Routing serve the routing actions, timeline and lineage (nil: not served).
 	Actor   Actor
 	Routing RoutingStore
@@ -179,13 +188,26 @@ func (s *Server) letterPDF(w http.ResponseWriter, r *http.Request, person string
 		writeError(w, &httpError{http.StatusNotFound, "not_found", err.Error()})
 		return
 	}
-	data, err := s.Blobs.Get(r.Context(), rev.ObjectKey)
+	var data []byte
+	switch {
+	case s.Files != nil:
+		data, err = s.Files.OpenRevision(r.Context(), l, rev, viewer.Who{Person: person, Via: "api"})
+	case viewer.Classified(l.Secrecy):
+		err = &httpError{http.StatusServiceUnavailable, "internal", "this server cannot open classified letters' files (no file viewer is configured)"}
+	default:
+		data, err = s.Blobs.Get(r.Context(), rev.ObjectKey)
+	}
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("ETag", `"`+rev.SHA256+`"`)
+	if viewer.Classified(l.Secrecy) {
+		// A watermarked copy is made for one person at one time: no shared caches, no ETag.
+		w.Header().Set("Cache-Control", "private, no-store")
+	} else {
+		w.Header().Set("ETag", `"`+rev.SHA256+`"`)
+	}
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-r%d.pdf"`, l.ID, rev.Seq))
 	w.Write(data) //nolint:errcheck
 }

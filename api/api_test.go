@@ -15,6 +15,7 @@ import (
 	"github.com/saraban/saraban/internal/samplepdf"
 	"github.com/saraban/saraban/internal/testenv"
 	"github.com/saraban/saraban/storage"
+	"github.com/saraban/saraban/viewer"
 )
 
 type authz struct{ db *storage.DB }
@@ -32,8 +33,8 @@ type env struct {
 func setup(t *testing.T) *env {
 	db := testenv.DB(t)
 	testenv.Demo(t, db)
-	blobs := testenv.Objects(t)
-	s := &api.Server{Store: db, Blobs: blobs, MaxSize: 100_000,
+	blobs := testenv.Vault(t)
+	s := &api.Server{Store: db, Blobs: blobs, MaxSize: 100_000, Files: &viewer.Viewer{Store: db, Files: blobs},
 		Intake: &intake.Service{DB: db, Blobs: blobs, Auth: authz{db}, MaxSize: 100_000}}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)

@@ -31,6 +31,7 @@ import (
 type Config struct {
 	DB         *storage.DB
 	Blobs      *objects.Store // may be nil when no row names a file
+	Sealer     Sealer         // seals classified rows' files (vault.Vault over Blobs); nil: such rows are refused (docs/files.md)
 	Register   string
 	Manifest   string // path of the manifest
 	FilesDir   string // folder the manifest's file column is relative to
@@ -47,6 +48,15 @@ type Config struct {
 	Terminal         bool
 	ProgressInterval time.Duration // default 200ms on a terminal, 5s otherwise
 }
+
+// Sealer is the object store's sealing side (vault.Vault).
+type Sealer interface {
+	PutSealed(ctx context.Context, data []byte) (key, digest string, err error)
+	SealedKey(sha256hex string) (string, error)
+	CanSeal() bool
+}
+
+func (cfg *Config) canSeal() bool { return cfg.Sealer != nil && cfg.Sealer.CanSeal() }
 
 // Summary is the result of a run (stable JSON field names).
 type Summary struct {
@@ -257,6 +267,10 @@ func validate(ctx context.Context, cfg *Config, s *Summary) (*validation, error)
 		s.Rows++
 		e, ps := manifest.Check(rec, now)
 		add(ps...)
+		if e.File != "" && intake.Classified(e.Secrecy) && !cfg.canSeal() {
+			add(manifest.Problem{Line: rec.Line, Field: "secrecy", Message: fmt.Sprintf(
+				"the file of a %s letter must be encrypted at rest and this run has no file keys: give them with --file-keys FILE or SARABAN_FILE_KEYS, or leave file empty", e.Secrecy)})
+		}
 		if e.Number > 0 && e.Year > 0 {
 			k := storage.BackfillKey{Year: e.Year, Number: e.Number}
 			if first, dup := seen[k]; dup {
@@ -586,13 +600,22 @@ func uploadOne(ctx context.Context, cfg *Config, s *Summary, prog *progress, it 
 		return fmt.Errorf("line %d: %s changed since it was checked: %w", it.entry.Line, it.entry.File, err)
 	}
 	digest := objects.SHA256Hex(data)
-	key := objects.PDFKey(digest)
+	key, put := objects.PDFKey(digest), cfg.Blobs.PutPDF
+	if intake.Classified(it.entry.Secrecy) {
+		if !cfg.canSeal() { // the check refuses such rows; never store one in the clear
+			return fmt.Errorf("line %d: a classified letter's file and no file keys", it.entry.Line)
+		}
+		if key, err = cfg.Sealer.SealedKey(digest); err != nil {
+			return err
+		}
+		put = cfg.Sealer.PutSealed
+	}
 	exists, err := cfg.Blobs.Exists(ctx, key)
 	if err != nil {
 		return fmt.Errorf("object store: %w", err)
 	}
 	if !exists {
-		if _, _, err := cfg.Blobs.PutPDF(ctx, data); err != nil {
+		if _, _, err := put(ctx, data); err != nil {
 			return err
 		}
 	}

@@ -1,18 +1,30 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/saraban/saraban/activities"
 	"github.com/saraban/saraban/internal/samplepdf"
 	"github.com/saraban/saraban/internal/testenv"
+	"github.com/saraban/saraban/notify"
 	"github.com/saraban/saraban/routing"
 	"github.com/saraban/saraban/signing"
 	"github.com/saraban/saraban/storage"
@@ -256,4 +268,406 @@ func pdftotext(t *testing.T, pdf []byte) string {
 		t.Fatalf("pdftotext: %v\n%s", err, out)
 	}
 	return string(out)
+}
+
+// TestOutgoingLetterByEmail: a letter to one unit of this installation and two e-mail
+// addresses (and one the server refuses for good) is signed and dispatched; a real SMTP server
+// (aiosmtpd) receives one mail per address, in Thai, with the signed PDF attached byte for byte
+// and named by the send number; the refused address fails at once without holding up the
+// letter; the unit receives its incoming copy; dispatching again sends nothing more.
+func TestOutgoingLetterByEmail(t *testing.T) {
+	s := start(t, true)
+	smtp := startSMTPSink(t, 0)
+	acts := testenv.Worker(t, s.db, s.blobs, s.tc, s.queue)
+	acts.Mail = &activities.OutgoingMail{Sender: &notify.Mailer{Addr: smtp.Addr, From: "สารบรรณกลาง <saraban@land-songkhla.example>", Helo: "saraban.test"},
+		Backoff: func(int) time.Duration { return 500 * time.Millisecond }}
+	ctx := context.Background()
+	draft := s.draft(t, 601)
+	addrs := []string{"dol@dol.example", "saraban@moi.example"}
+	o, err := s.db.CreateOutgoing(ctx, storage.NewOutgoing{Register: "LAND-SEND", Subject: "ขอเชิญประชุมคณะทำงาน", Urgency: "urgent",
+		Recipients: []storage.Recipient{{Unit: "land-hatyai"}, {Email: addrs[0]}, {Email: addrs[1]}, {Email: "perm-gone@moi.example"}}, Signer: "governor", CreatedBy: "panisa",
+		DraftSHA: draft.SHA256, DraftKey: draft.ObjectKey, DraftSize: draft.Size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.mustStep(t, o, workflows.OutgoingAction{Kind: "sign", Actor: "governor"}); r.DocNumber != "สข 0020/1" {
+		t.Fatalf("sign: %+v", r)
+	}
+	out := s.waitSent(t, o.ID)
+	signed := out.Latest()
+	pdf, err := s.blobs.Get(ctx, signed.ObjectKey)
+	if err != nil || signed.Kind != "signed" {
+		t.Fatalf("signed revision %+v: %v", signed, err)
+	}
+	for _, d := range out.Deliveries {
+		switch d.Kind {
+		case "unit":
+			if d.Recipient != "land-hatyai" || d.Status != "delivered" || d.Register != "HATYAI-RECV" || d.Number != 1 {
+				t.Fatalf("unit delivery %+v", d)
+			}
+		case "email":
+			if d.Recipient == "perm-gone@moi.example" {
+				if d.Status != "failed" || d.Attempts != 1 || !strings.Contains(d.Error, "permanent failure at rcpt (550)") {
+					t.Fatalf("refused address %+v", d)
+				}
+				continue
+			}
+			if d.Status != "delivered" || d.Attempts != 1 || d.Error != "" || d.SentAt == nil || !strings.HasSuffix(d.MessageID, "@land-songkhla.example") {
+				t.Fatalf("e-mail delivery %+v", d)
+			}
+		}
+	}
+	if len(out.Deliveries) != 4 {
+		t.Fatalf("deliveries %+v", out.Deliveries)
+	}
+	msgs := smtp.waitMessages(t, 2)
+	got := map[string]bool{}
+	for _, m := range msgs {
+		if len(m.rcpts) != 1 {
+			t.Fatalf("a mail to %v: one mail per address", m.rcpts)
+		}
+		got[m.rcpts[0]] = true
+		if want := "ด่วน ที่ สข ๐๐๒๐/๑ เรื่อง ขอเชิญประชุมคณะทำงาน"; m.subject != want {
+			t.Errorf("subject %q, want %q", m.subject, want)
+		}
+		for _, want := range []string{"ที่ สข ๐๐๒๐/๑", "เรื่อง ขอเชิญประชุมคณะทำงาน", "สข 0020-1.pdf", "ผู้ว่าราชการจังหวัดสงขลา", signed.SHA256} {
+			if !strings.Contains(m.text, want) {
+				t.Errorf("the text lacks %q:\n%s", want, m.text)
+			}
+		}
+		if len(m.files) != 1 || m.files[0].name != "สข 0020-1.pdf" || m.files[0].contentType != "application/pdf" {
+			t.Fatalf("attachments %+v", m.files)
+		}
+		if !bytes.Equal(m.files[0].data, pdf) {
+			t.Fatalf("the attached PDF (%d bytes) is not the signed revision (%d bytes, %s)", len(m.files[0].data), len(pdf), signed.SHA256)
+		}
+		if m.header.Get("X-Saraban-Outgoing") != o.ID || m.header.Get("From") == "" {
+			t.Errorf("headers %v", m.header)
+		}
+	}
+	if !got[addrs[0]] || !got[addrs[1]] {
+		t.Fatalf("mail went to %v, want %v", got, addrs)
+	}
+
+	// The activity run again (a retry after a crash) sends nothing more and makes no second copy.
+	if res, err := acts.DispatchOutgoing(ctx, workflows.DispatchOutgoingInput{OutgoingID: o.ID}); err != nil || res.Emails != 3 || res.Units != 1 || res.Failed != 1 {
+		t.Fatalf("dispatch again: %+v %v", res, err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(smtp.messages(t)); n != 2 {
+		t.Fatalf("%d mails after a second dispatch, want 2", n)
+	}
+	again, err := s.db.GetOutgoing(ctx, o.ID)
+	if err != nil || len(again.Deliveries) != 4 {
+		t.Fatalf("after a second dispatch: %+v %v", again.Deliveries, err)
+	}
+	for _, d := range again.Deliveries {
+		if d.Kind == "email" && d.Status == "delivered" && d.Attempts != 1 {
+			t.Fatalf("a delivered address was tried again: %+v", d)
+		}
+	}
+}
+
+// TestOutgoingEmailServerDown: while the SMTP server is down the dispatch retries with backoff,
+// each address recorded failed with its error and the letter not yet sent; when the server
+// comes up each address receives exactly one mail. A letter whose server stays down is given
+// up after the configured number of tries: sent to the unit, the e-mail failed with the error
+// shown by `saraban outgoing show --json`.
+func TestOutgoingEmailServerDown(t *testing.T) {
+	s := start(t, true)
+	smtp := newSMTPSink(t, testenv.FreePort(t))
+	acts := testenv.Worker(t, s.db, s.blobs, s.tc, s.queue)
+	acts.Mail = &activities.OutgoingMail{Sender: &notify.Mailer{Addr: smtp.Addr, From: "saraban@land-songkhla.example", Helo: "saraban.test", Timeout: 5 * time.Second},
+		MaxAttempts: 6, Backoff: func(int) time.Duration { return time.Second }}
+	ctx := context.Background()
+	draft := s.draft(t, 602)
+	newLetter := func(subject string, circular bool, to ...storage.Recipient) storage.Outgoing {
+		o, err := s.db.CreateOutgoing(ctx, storage.NewOutgoing{Register: "LAND-SEND", Subject: subject, Recipients: to, Circular: circular,
+			Signer: "governor", CreatedBy: "panisa", DraftSHA: draft.SHA256, DraftKey: draft.ObjectKey, DraftSize: draft.Size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.mustStep(t, o, workflows.OutgoingAction{Kind: "sign", Actor: "governor"})
+		return o
+	}
+
+	a := newLetter("แจ้งผลการประชุม", false, storage.Recipient{Email: "dol@dol.example"}, storage.Recipient{Email: "saraban@moi.example"})
+	var cur storage.Outgoing
+	eventually(t, time.Minute, "two failed tries of each address", func() bool {
+		var err error
+		cur, err = s.db.GetOutgoing(ctx, a.ID)
+		if err != nil || len(cur.Deliveries) != 2 {
+			return false
+		}
+		for _, d := range cur.Deliveries {
+			if d.Status != "failed" || d.Attempts < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	if cur.Status != storage.OutgoingSigned {
+		t.Fatalf("status %s while the mail is retried, want signed", cur.Status)
+	}
+	for _, d := range cur.Deliveries {
+		if !strings.Contains(d.Error, "temporary failure at connect") {
+			t.Fatalf("delivery error %q", d.Error)
+		}
+	}
+	smtp.Start()
+	out := s.waitSent(t, a.ID)
+	for _, d := range out.Deliveries {
+		if d.Status != "delivered" || d.Error != "" || d.Attempts < 3 {
+			t.Fatalf("after the server came up: %+v", d)
+		}
+	}
+	msgs := smtp.waitMessages(t, 2)
+	time.Sleep(2 * time.Second) // a duplicate would come with the next retry
+	if msgs = smtp.messages(t); len(msgs) != 2 || msgs[0].rcpts[0] == msgs[1].rcpts[0] {
+		t.Fatalf("%d mails, want one to each address", len(msgs))
+	}
+
+	// The server goes away for good: the unit gets its copy, the e-mail is given up.
+	smtp.Stop()
+	b := newLetter("แจ้งเวียนผลการประชุม", true, storage.Recipient{Unit: "land-sadao"}, storage.Recipient{Email: "dol@dol.example"})
+	out = s.waitSent(t, b.ID)
+	var mailed storage.OutgoingDelivery
+	for _, d := range out.Deliveries {
+		if d.Kind == "unit" && d.Status != "delivered" {
+			t.Fatalf("unit delivery %+v", d)
+		}
+		if d.Kind == "email" {
+			mailed = d
+		}
+	}
+	if mailed.Status != "failed" || mailed.Attempts != 6 || !strings.Contains(mailed.Error, "connect") || mailed.SentAt != nil {
+		t.Fatalf("given-up delivery %+v", mailed)
+	}
+	// What `saraban outgoing show ID --json` prints.
+	js, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown struct {
+		Status     string `json:"status"`
+		Deliveries []struct {
+			Recipient, Status, Error string
+			Attempts                 int
+		} `json:"deliveries"`
+	}
+	if err := json.Unmarshal(js, &shown); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, d := range shown.Deliveries {
+		if d.Recipient == "dol@dol.example" {
+			found = d.Status == "failed" && d.Attempts == 6 && strings.Contains(d.Error, "connection refused")
+		}
+	}
+	if shown.Status != "sent" || !found {
+		t.Fatalf("show --json: %s", js)
+	}
+
+	// The commands: show --json, and the send register's export with both series.
+	bin := filepath.Join(t.TempDir(), "saraban")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/saraban/saraban/cmd/saraban").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "SARABAN_DATABASE_URL="+testenv.DBURL(s.db), "SARABAN_S3_BUCKET="+s.blobs.Bucket,
+			"SARABAN_TEMPORAL_ADDRESS="+s.ts.Addr, "SARABAN_TASK_QUEUE="+s.queue)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("saraban %v: %v\n%s", args, err, stderr.String())
+		}
+		return stdout.String()
+	}
+	shown.Deliveries = nil
+	if err := json.Unmarshal([]byte(run("outgoing", "show", b.ID, "--json")), &shown); err != nil {
+		t.Fatal(err)
+	}
+	if len(shown.Deliveries) != 2 || shown.Deliveries[0].Recipient != "dol@dol.example" || shown.Deliveries[0].Status != "failed" ||
+		!strings.Contains(shown.Deliveries[0].Error, "connection refused") || shown.Deliveries[0].Attempts != 6 {
+		t.Fatalf("saraban outgoing show --json: %+v", shown)
+	}
+	year := fmt.Sprint(out.Year)
+	lines := strings.Split(strings.TrimSpace(run("register", "export", "--register", "LAND-SEND", "--year", year, "--format", "csv")), "\n")
+	if len(lines) != 3 || lines[0] != strings.Join(storage.SendColumns, ",") ||
+		!strings.HasPrefix(lines[1], "normal,1,ที่ สข 0020/1,") || !strings.Contains(lines[1], ",แจ้งผลการประชุม,") || !strings.Contains(lines[1], ",sent,,") ||
+		!strings.HasPrefix(lines[2], "circular,1,ที่ สข 0020/ว 1,") || !strings.Contains(lines[2], "ส่งทางอีเมลไม่สำเร็จ: dol@dol.example (temporary failure at connect") {
+		t.Fatalf("register export csv:\n%s", strings.Join(lines, "\n"))
+	}
+	lines = strings.Split(strings.TrimSpace(run("register", "export", "--register", "LAND-SEND", "--year", year, "--format", "jsonl")), "\n")
+	var row map[string]string
+	if len(lines) != 2 || json.Unmarshal([]byte(lines[1]), &row) != nil || row["series"] != "circular" || row["doc_number"] != "ที่ สข 0020/ว 1" ||
+		row["subject"] != "แจ้งเวียนผลการประชุม" || row["signer_id"] != "governor" || row["status"] != "sent" || !strings.HasPrefix(lines[0], `{"series":"normal","send_number":"1",`) {
+		t.Fatalf("register export jsonl:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+func (s *stack) waitSent(t *testing.T, id string) storage.Outgoing {
+	t.Helper()
+	var out storage.Outgoing
+	eventually(t, 2*time.Minute, "the dispatch of "+id, func() bool {
+		var err error
+		out, err = s.db.GetOutgoing(context.Background(), id)
+		return err == nil && out.Status == storage.OutgoingSent
+	})
+	return out
+}
+
+// smtpSink is Debian's aiosmtpd with notify/testdata/smtpsink.py as its handler: a real SMTP
+// server that writes every message it accepts into a folder (as in the notify tests).
+type smtpSink struct {
+	t    *testing.T
+	Addr string
+	Dir  string
+	cmd  *exec.Cmd
+}
+
+// newSMTPSink makes a sink on port (0: a free one) without starting it.
+func newSMTPSink(t *testing.T, port int) *smtpSink {
+	t.Helper()
+	if port == 0 {
+		port = testenv.FreePort(t)
+	}
+	s := &smtpSink{t: t, Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: t.TempDir()}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func startSMTPSink(t *testing.T, port int) *smtpSink {
+	s := newSMTPSink(t, port)
+	s.Start()
+	return s
+}
+
+func (s *smtpSink) Start() {
+	s.t.Helper()
+	py := ""
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import aiosmtpd").Run() == nil {
+			py = path
+			break
+		}
+	}
+	if py == "" {
+		s.t.Fatal("the e-mail tests need Debian's aiosmtpd: apt-get install python3-aiosmtpd (bash deploy/local/stack.sh install does it)")
+	}
+	s.cmd = exec.Command(py, "-m", "aiosmtpd", "-n", "-l", s.Addr, "-c", "smtpsink.Handler", s.Dir)
+	s.cmd.Env = append(os.Environ(), "PYTHONPATH="+filepath.Join(testenv.RepoRoot(), "notify", "testdata"), "PYTHONDONTWRITEBYTECODE=1")
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatalf("start aiosmtpd: %v", err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.t.Fatalf("aiosmtpd on %s did not start", s.Addr)
+}
+
+func (s *smtpSink) Stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-done
+	}
+	s.cmd = nil
+}
+
+type sinkFile struct {
+	name, contentType string
+	data              []byte
+}
+
+type sinkMessage struct {
+	rcpts   []string
+	header  mail.Header
+	subject string
+	text    string
+	files   []sinkFile
+}
+
+// messages reads what the server accepted so far, oldest first, each parsed: the decoded
+// subject, the text part and the attachments.
+func (s *smtpSink) messages(t *testing.T) []sinkMessage {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(s.Dir, "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(names)
+	var out []sinkMessage
+	for _, n := range names {
+		var meta struct {
+			RcptTos []string `json:"rcpt_tos"`
+		}
+		b, err := os.ReadFile(strings.TrimSuffix(n, ".eml") + ".json")
+		if err == nil {
+			err = json.Unmarshal(b, &meta)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		sm := sinkMessage{rcpts: meta.RcptTos, header: m.Header}
+		sm.subject, _ = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+		mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+		if err != nil || mt != "multipart/mixed" {
+			t.Fatalf("%s: content type %q (%v)", n, m.Header.Get("Content-Type"), err)
+		}
+		r := multipart.NewReader(m.Body, params["boundary"])
+		for {
+			p, err := r.NextRawPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", n, err)
+			}
+			body, _ := io.ReadAll(p)
+			if !strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "base64") {
+				t.Fatalf("%s: a part in %q", n, p.Header.Get("Content-Transfer-Encoding"))
+			}
+			data, err := base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(body)))
+			if err != nil {
+				t.Fatalf("%s: %v", n, err)
+			}
+			ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+			if p.FileName() == "" && ct == "text/plain" {
+				sm.text += string(data)
+				continue
+			}
+			sm.files = append(sm.files, sinkFile{name: p.FileName(), contentType: ct, data: data})
+		}
+		out = append(out, sm)
+	}
+	return out
+}
+
+func (s *smtpSink) waitMessages(t *testing.T, n int) []sinkMessage {
+	t.Helper()
+	eventually(t, time.Minute, fmt.Sprintf("%d mails", n), func() bool { return len(s.messages(t)) >= n })
+	return s.messages(t)
 }

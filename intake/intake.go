@@ -98,6 +98,28 @@ type Blobs interface {
 	PutPDF(ctx context.Context, data []byte) (key, digest string, err error)
 }
 
+// Sealer is a Blobs that can also store a file encrypted at rest (vault.Vault). The original
+// of a classified letter (ลับ, ลับมาก) is stored with PutSealed; when Blobs is not a Sealer or
+// has no keys, such a letter is refused and nothing is stored (docs/files.md).
+type Sealer interface {
+	Blobs
+	PutSealed(ctx context.Context, data []byte) (key, digest string, err error)
+	CanSeal() bool
+}
+
+// Classified tells whether a letter of this secrecy (a code or Thai word) has its files sealed.
+func Classified(secrecy string) bool {
+	s, err := domain.ParseSecrecy(secrecy)
+	return err == nil && (s == domain.Confidential || s == domain.Secret)
+}
+
+// noKeys is the refusal of a classified letter when no file keys are configured.
+func noKeys(secrecy string) *Error {
+	s, _ := domain.ParseSecrecy(secrecy)
+	return &Error{Kind: Internal, Field: "secrecy", Message: fmt.Sprintf(
+		"a %s letter's file must be encrypted at rest, and this server has no file keys: the operator must configure them with --file-keys FILE or SARABAN_FILE_KEYS (make a key file with `saraban keys files --out FILE`); nothing was registered", s.Thai())}
+}
+
 // Authorizer decides in which capacity a person may receive into a register.
 type Authorizer interface {
 	CanReceiveInto(ctx context.Context, personID, register string) (capacity string, err error)
@@ -259,7 +281,15 @@ func (s *Service) Receive(ctx context.Context, req Request) (Receipt, error) {
 			return Receipt{}, &Error{Kind: Forbidden, Field: "register", Message: err.Error(), Err: err}
 		}
 	}
-	key, digest, err := s.Blobs.PutPDF(ctx, req.PDF)
+	put := s.Blobs.PutPDF
+	if Classified(c.letter.Secrecy) {
+		sealer, ok := s.Blobs.(Sealer)
+		if !ok || !sealer.CanSeal() {
+			return Receipt{}, noKeys(c.letter.Secrecy)
+		}
+		put = sealer.PutSealed
+	}
+	key, digest, err := put(ctx, req.PDF)
 	if err != nil {
 		return Receipt{}, &Error{Kind: Internal, Message: "the document store did not take the file; nothing was registered, try again: " + err.Error(), Err: err}
 	}

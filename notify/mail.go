@@ -54,6 +54,9 @@ type Message struct {
 	MessageID string
 	Date      time.Time         // default: now
 	Headers   map[string]string // extra ASCII headers (X-…)
+	// Attachments, when there are any, make the message multipart/mixed: the text first,
+	// then each file (attach.go).
+	Attachments []Attachment
 }
 
 // SendError is a failed send, with whether trying again can help.
@@ -234,6 +237,9 @@ func (m *Mailer) helo() string {
 func Compose(from *mail.Address, msg Message) ([]byte, error) {
 	if from == nil {
 		return nil, errors.New("no sender")
+	}
+	if len(msg.Attachments) > 0 {
+		return composeMixed(from, msg)
 	}
 	to := mail.Address{Name: oneLine(msg.ToName), Address: msg.To}
 	date := msg.Date

@@ -84,6 +84,11 @@ type OutgoingDelivery struct {
 	Year      int    `json:"year,omitempty"`
 	Status    string `json:"status"`
 	Error     string `json:"error,omitempty"`
+	// Attempts, MessageID and SentAt are kept for e-mail deliveries: how many times the
+	// address was tried, the Message-ID the letter carried, when the server accepted it.
+	Attempts  int        `json:"attempts,omitempty"`
+	MessageID string     `json:"message_id,omitempty"`
+	SentAt    *time.Time `json:"sent_at,omitempty"`
 }
 
 // Outgoing is an outgoing letter as stored.
@@ -273,14 +278,14 @@ func (db *DB) GetOutgoing(ctx context.Context, id string) (Outgoing, error) {
 		return o, err
 	}
 	rows, err = db.Pool.Query(ctx, `SELECT d.recipient, d.kind, coalesce(d.letter_id::text, ''), coalesce(e.register_code, ''),
-			coalesce(e.number, 0), coalesce(e.year, 0), d.status, d.error
+			coalesce(e.number, 0), coalesce(e.year, 0), d.status, d.error, d.attempts, d.message_id, d.sent_at
 		FROM outgoing_deliveries d LEFT JOIN register_entries e ON e.id = d.entry_id WHERE d.outgoing_id = $1 ORDER BY d.recipient`, id)
 	if err != nil {
 		return o, err
 	}
 	o.Deliveries, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (OutgoingDelivery, error) {
 		var v OutgoingDelivery
-		err := r.Scan(&v.Recipient, &v.Kind, &v.LetterID, &v.Register, &v.Number, &v.Year, &v.Status, &v.Error)
+		err := r.Scan(&v.Recipient, &v.Kind, &v.LetterID, &v.Register, &v.Number, &v.Year, &v.Status, &v.Error, &v.Attempts, &v.MessageID, &v.SentAt)
 		return v, err
 	})
 	return o, err
@@ -561,4 +566,59 @@ func (db *DB) RecordEmailDelivery(ctx context.Context, id, address, status, errT
 	_, err := db.Pool.Exec(ctx, `INSERT INTO outgoing_deliveries(outgoing_id, recipient, kind, status, error) VALUES ($1, $2, 'email', $3, $4)
 		ON CONFLICT (outgoing_id, recipient) DO UPDATE SET status = $3, error = $4, at = now()`, id, address, status, errText)
 	return err
+}
+
+// QueueEmailDelivery makes the delivery row of an address (status pending) unless it exists,
+// so that a row already sent or failed keeps its state.
+func (db *DB) QueueEmailDelivery(ctx context.Context, id, address string) (OutgoingDelivery, error) {
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO outgoing_deliveries(outgoing_id, recipient, kind, status) VALUES ($1, $2, 'email', 'pending')
+		ON CONFLICT (outgoing_id, recipient) DO NOTHING`, id, address); err != nil {
+		return OutgoingDelivery{}, err
+	}
+	return db.emailDelivery(ctx, id, address)
+}
+
+func (db *DB) emailDelivery(ctx context.Context, id, address string) (OutgoingDelivery, error) {
+	d := OutgoingDelivery{Recipient: address}
+	err := db.Pool.QueryRow(ctx, `SELECT kind, status, error, attempts, message_id, sent_at FROM outgoing_deliveries
+		WHERE outgoing_id = $1 AND recipient = $2`, id, address).Scan(&d.Kind, &d.Status, &d.Error, &d.Attempts, &d.MessageID, &d.SentAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, fmt.Errorf("delivery of outgoing letter %s to %s: %w", id, address, ErrNotFound)
+	}
+	return d, err
+}
+
+// RecordEmailAttempt records one try to mail the signed letter to an address: sent (status
+// delivered, sent_at set, the error cleared) or not (status failed with the error). It counts
+// the attempt and returns the row as it is now. A row already delivered stays delivered: a
+// late failure report of a concurrent try does not undo a success.
+func (db *DB) RecordEmailAttempt(ctx context.Context, id, address, messageID string, sent bool, errText string) (OutgoingDelivery, error) {
+	var d OutgoingDelivery
+	err := db.Transact(ctx, func(tx pgx.Tx) error {
+		status := "failed"
+		if sent {
+			status, errText = "delivered", ""
+		}
+		d = OutgoingDelivery{Recipient: address, Kind: "email"}
+		if err := tx.QueryRow(ctx, `INSERT INTO outgoing_deliveries(outgoing_id, recipient, kind, status, error, attempts, message_id, sent_at, at)
+				VALUES ($1, $2, 'email', $3, $4, 1, $5, CASE WHEN $3 = 'delivered' THEN now() END, now())
+			ON CONFLICT (outgoing_id, recipient) DO UPDATE SET
+				attempts = outgoing_deliveries.attempts + 1, message_id = $5, at = now(),
+				status = CASE WHEN outgoing_deliveries.status = 'delivered' THEN 'delivered' ELSE $3 END,
+				error = CASE WHEN outgoing_deliveries.status = 'delivered' THEN '' ELSE $4 END,
+				sent_at = CASE WHEN outgoing_deliveries.status = 'delivered' THEN outgoing_deliveries.sent_at
+					WHEN $3 = 'delivered' THEN now() END
+			RETURNING status, error, attempts, message_id, sent_at`, id, address, status, errText, messageID).
+			Scan(&d.Status, &d.Error, &d.Attempts, &d.MessageID, &d.SentAt); err != nil {
+			return err
+		}
+		action := "outgoing.email.sent"
+		if !sent {
+			action = "outgoing.email.failed"
+		}
+		return Audit(ctx, tx, "system:outgoing", "", action, "outgoing", id, map[string]any{
+			"address": address, "attempt": d.Attempts, "message_id": messageID, "error": errText,
+		})
+	})
+	return d, err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/saraban/saraban/backfill"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/storage/objects"
+	"github.com/saraban/saraban/vault"
 )
 
 func init() {
@@ -28,6 +29,7 @@ func init() {
 			&cli.StringFlag{Name: "rejects", Usage: "reject file (manifest format plus a reason column)"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "no progress display on stderr"},
 			maxSizeFlag(),
+			fileKeysFlag(),
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -50,6 +52,15 @@ func init() {
 				cfg := backfill.Config{DB: db, Blobs: blobs, Register: c.String("register"), Manifest: c.String("manifest"),
 					FilesDir: files, Workers: c.Int("workers"), BatchSize: c.Int("batch"), DryRun: c.Bool("dry-run"),
 					SkipBad: c.Bool("skip-bad"), Rejects: c.String("rejects"), Actor: operator(), MaxPDFSize: c.Int64("max-pdf-size")}
+				if blobs != nil {
+					keys, err := loadFileKeys(c)
+					if err != nil {
+						return err
+					}
+					if keys != nil {
+						cfg.Sealer = vault.New(blobs, keys)
+					}
+				}
 				if !c.Bool("no-progress") {
 					cfg.Progress = c.App.ErrWriter
 					cfg.Terminal = isTerminal(os.Stderr)

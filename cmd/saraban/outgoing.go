@@ -206,7 +206,7 @@ func outgoingStep(c *cli.Context, kind string) error {
 // keysCommand is `saraban keys demo`: throw-away signing keys for the demo organisation.
 func keysCommand() *cli.Command {
 	return &cli.Command{
-		Name: "keys", Usage: "signing keys",
+		Name: "keys", Usage: "signing keys and the key file that seals classified letters' files",
 		Subcommands: []*cli.Command{{
 			Name: "demo", Usage: "make a throw-away CA and one PKCS#12 key per person of the organisation (idempotent; never for real use)",
 			Flags: []cli.Flag{&cli.StringFlag{Name: "dir", Value: ".state/keys", Usage: "the key folder (give it to the worker as --sign-keys / SARABAN_SIGN_KEYS)"}, jsonFlag()},
@@ -238,6 +238,6 @@ func keysCommand() *cli.Command {
 					return nil
 				})
 			},
-		}},
+		}, keysFilesCommand()},
 	}
 }

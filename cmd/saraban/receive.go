@@ -13,6 +13,7 @@ import (
 	"github.com/saraban/saraban/intake"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/thai"
+	"github.com/saraban/saraban/viewer"
 )
 
 func init() {
@@ -42,6 +43,7 @@ func receiveCommand() *cli.Command {
 			&cli.BoolFlag{Name: "wait-stamp", Usage: "wait until the worker has drawn the receive stamp"},
 			&cli.DurationFlag{Name: "wait-timeout", Value: 30 * time.Second},
 			maxSizeFlag(),
+			fileKeysFlag(),
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -54,7 +56,7 @@ func receiveCommand() *cli.Command {
 				return fail(c, err)
 			}
 			defer db.Close()
-			blobs, err := openObjects(c)
+			blobs, err := openVault(c)
 			if err != nil {
 				return fail(c, err)
 			}
@@ -170,6 +172,7 @@ func letterCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "revision", Value: "latest", Usage: "original, stamped, latest or a number"},
 					&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Required: true, Usage: "file to write (- for standard output)"},
+					fileKeysFlag(),
 				},
 				Action: func(c *cli.Context) error {
 					id := c.Args().First()
@@ -177,22 +180,21 @@ func letterCommand() *cli.Command {
 						return usageError("letter pdf: give the letter id")
 					}
 					return withDB(c, func(ctx context.Context, db *storage.DB) error {
-						revs, err := db.Revisions(ctx, id)
+						l, err := db.GetLetter(ctx, id)
 						if err != nil {
 							return fail(c, err)
 						}
-						if len(revs) == 0 {
-							return fail(c, fmt.Errorf("letter %s: %w", id, storage.ErrNotFound))
-						}
-						rev, err := api.PickRevision(revs, c.String("revision"))
+						rev, err := api.PickRevision(l.Revisions, c.String("revision"))
 						if err != nil {
 							return fail(c, err)
 						}
-						blobs, err := openObjects(c)
+						blobs, err := openVault(c)
 						if err != nil {
 							return fail(c, err)
 						}
-						data, err := blobs.Get(ctx, rev.ObjectKey)
+						// Through the viewer: a classified letter's copy carries the operator's
+						// name on every page, and every copy taken is audited.
+						data, err := newViewer(db, blobs).OpenRevision(ctx, l, rev, viewer.Who{Person: operator(), Via: "cli"})
 						if err != nil {
 							return fail(c, err)
 						}

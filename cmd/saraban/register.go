@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
@@ -20,52 +24,14 @@ func init() {
 			registerListCommand(),
 			{
 				Name:  "export",
-				Usage: "export a register book of one year as CSV (manifest columns, number order)",
+				Usage: "export a register book of one year (receive: manifest columns; send: SendColumns, the normal series then ว), in number order",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "register", Aliases: []string{"r"}, Required: true},
 					&cli.StringFlag{Name: "year", Usage: "Buddhist Era year (Thai or Arabic digits); default: this year"},
-					&cli.StringFlag{Name: "format", Value: "csv", Usage: "csv"},
+					&cli.StringFlag{Name: "format", Value: "csv", Usage: "csv or jsonl (JSON Lines, one object per row with the same keys)"},
 					&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "-", Usage: "file to write (- for standard output)"},
 				},
-				Action: func(c *cli.Context) error {
-					if c.String("format") != "csv" {
-						return usageError("register export: --format csv is the only format")
-					}
-					year := thai.BEYear(nowFunc())
-					if y := c.String("year"); y != "" {
-						n, err := thai.ParseNumber(y)
-						if err != nil || n < 2400 {
-							return usageError("register export: --year is a Buddhist Era year such as 2567 or ๒๕๖๗")
-						}
-						year = n
-					}
-					return withDB(c, func(ctx context.Context, db *storage.DB) error {
-						w := c.App.Writer
-						var f *os.File
-						if out := c.String("out"); out != "-" {
-							var err error
-							if f, err = os.Create(out + ".partial"); err != nil {
-								return fail(c, err)
-							}
-							defer os.Remove(out + ".partial")
-							w = f
-						}
-						cw := manifest.NewCSVWriter(w)
-						if err := db.ExportRegister(ctx, c.String("register"), year, cw.Write); err != nil {
-							return fail(c, err)
-						}
-						if err := cw.Close(); err != nil {
-							return fail(c, err)
-						}
-						if f != nil {
-							if err := f.Close(); err != nil {
-								return fail(c, err)
-							}
-							return os.Rename(c.String("out")+".partial", c.String("out"))
-						}
-						return nil
-					})
-				},
+				Action: registerExport,
 			},
 			{
 				Name:  "cancel",
@@ -177,4 +143,117 @@ func tokenCommand() *cli.Command {
 			},
 		},
 	}
+}
+
+func registerExport(c *cli.Context) error {
+	format := c.String("format")
+	if format != "csv" && format != "jsonl" {
+		return usageError("register export: --format csv or jsonl")
+	}
+	year := thai.BEYear(nowFunc())
+	if y := c.String("year"); y != "" {
+		n, err := thai.ParseNumber(y)
+		if err != nil || n < 2400 {
+			return usageError("register export: --year is a Buddhist Era year such as 2567 or ๒๕๖๗")
+		}
+		year = n
+	}
+	return withDB(c, func(ctx context.Context, db *storage.DB) error {
+		kind, err := db.RegisterKind(ctx, c.String("register"))
+		if err != nil {
+			return fail(c, err)
+		}
+		w := c.App.Writer
+		var f *os.File
+		if out := c.String("out"); out != "-" {
+			if f, err = os.Create(out + ".partial"); err != nil {
+				return fail(c, err)
+			}
+			defer os.Remove(out + ".partial")
+			defer f.Close()
+			w = f
+		}
+		columns := manifest.Columns
+		if kind == "send" {
+			columns = storage.SendColumns
+		}
+		rw := newRowWriter(w, format, columns)
+		if kind == "send" {
+			err = db.ExportSendRegister(ctx, c.String("register"), year, func(r storage.SendRow) error { return rw.write(r.Fields()) })
+		} else {
+			err = db.ExportRegister(ctx, c.String("register"), year, func(r manifest.Row) error { return rw.write(r.Fields()) })
+		}
+		if err != nil {
+			return fail(c, err)
+		}
+		if err := rw.close(); err != nil {
+			return fail(c, err)
+		}
+		if f != nil {
+			if err := f.Close(); err != nil {
+				return fail(c, err)
+			}
+			return os.Rename(c.String("out")+".partial", c.String("out"))
+		}
+		return nil
+	})
+}
+
+// rowWriter writes register rows as CSV (a header line, then the rows: for a receive register
+// the same bytes as manifest.CSVWriter, which backfill reads back) or as JSON Lines (one object
+// per row, keys in column order, as backfill also reads).
+type rowWriter struct {
+	csv     *csv.Writer
+	w       io.Writer
+	columns []string
+	header  bool
+}
+
+func newRowWriter(w io.Writer, format string, columns []string) *rowWriter {
+	rw := &rowWriter{w: w, columns: columns}
+	if format == "csv" {
+		rw.csv = csv.NewWriter(w)
+	}
+	return rw
+}
+
+func (rw *rowWriter) write(fields []string) error {
+	if rw.csv != nil {
+		if !rw.header {
+			rw.header = true
+			if err := rw.csv.Write(rw.columns); err != nil {
+				return err
+			}
+		}
+		return rw.csv.Write(fields)
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range rw.columns {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kj, _ := json.Marshal(k)
+		vj, _ := json.Marshal(fields[i])
+		b.Write(kj)
+		b.WriteByte(':')
+		b.Write(vj)
+	}
+	b.WriteString("}\n")
+	_, err := rw.w.Write(b.Bytes())
+	return err
+}
+
+func (rw *rowWriter) close() error {
+	if rw.csv == nil {
+		return nil
+	}
+	if !rw.header {
+		rw.header = true
+		if err := rw.csv.Write(rw.columns); err != nil {
+			return err
+		}
+	}
+	rw.csv.Flush()
+	return rw.csv.Error()
 }

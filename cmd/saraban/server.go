@@ -18,10 +18,10 @@ import (
 	"github.com/saraban/saraban/calendar"
 	"github.com/saraban/saraban/dispatch"
 	"github.com/saraban/saraban/extract"
+	"github.com/saraban/saraban/notify"
 	"github.com/saraban/saraban/pdfdoc"
 	"github.com/saraban/saraban/routing"
 	"github.com/saraban/saraban/storage"
-	"github.com/saraban/saraban/storage/objects"
 	"github.com/saraban/saraban/thai"
 	"github.com/saraban/saraban/worker"
 )
@@ -33,7 +33,7 @@ func init() {
 		&cli.Command{
 			Name:   "serve",
 			Usage:  "serve the HTTP API and run the outbox dispatcher",
-			Flags:  append(serveFlags(), maxSizeFlag(), autoAcceptFlag()),
+			Flags:  append(append(serveFlags(), maxSizeFlag(), autoAcceptFlag(), fileKeysFlag()), webFlags()...),
 			Action: func(c *cli.Context) error { return runParts(c, true, false) },
 		},
 		&cli.Command{
@@ -45,7 +45,7 @@ func init() {
 		&cli.Command{
 			Name:   "dev",
 			Usage:  "serve the API and run the worker in one process, for a laptop",
-			Flags:  append(append(append(serveFlags(), workerFlags()...), maxSizeFlag(), autoAcceptFlag()), notifyFlags()...),
+			Flags:  append(append(append(append(serveFlags(), workerFlags()...), maxSizeFlag(), autoAcceptFlag()), notifyFlags()...), webFlags()...),
 			Action: func(c *cli.Context) error { return runParts(c, true, true) },
 		},
 	)
@@ -68,7 +68,10 @@ func workerFlags() []cli.Flag {
 		&cli.IntFlag{Name: "escalate-after", Value: 2, EnvVars: envs("ESCALATE_AFTER"), Usage: "working days overdue before escalating to the assigner's superior (0: never)"},
 		&cli.IntFlag{Name: "escalate-every", Value: 2, EnvVars: envs("ESCALATE_EVERY"), Usage: "working days between escalations"},
 		&cli.BoolFlag{Name: "work-weekends", EnvVars: envs("WORK_WEEKENDS"), Usage: "count Saturdays and Sundays as working days"},
+		fileKeysFlag(),
 		&cli.StringFlag{Name: "sign-keys", EnvVars: envs("SIGN_KEYS"), Usage: "folder of signing keys: <person>.p12 with <person>.pass (make demo keys with `saraban keys demo`)"},
+		&cli.StringFlag{Name: "outgoing-mail-from", EnvVars: envs("OUTGOING_MAIL_FROM"), Usage: `sender of signed outgoing letters sent by e-mail, e.g. the agency's central address "สารบรรณกลาง <saraban@agency.go.th>" (default: --smtp-from; the SMTP server is --smtp-addr)`},
+		&cli.IntFlag{Name: "outgoing-mail-attempts", Value: notify.DefaultMaxAttempts, EnvVars: envs("OUTGOING_MAIL_ATTEMPTS"), Usage: "tries per address of a signed outgoing letter before its e-mail is given up as failed"},
 	}
 }
 
@@ -85,9 +88,12 @@ func runParts(c *cli.Context, serve, work bool) error {
 	} else if v < storage.LatestVersion() {
 		return fmt.Errorf("the database schema is at version %d, this binary needs %d: run `saraban migrate`", v, storage.LatestVersion())
 	}
-	blobs, err := openObjects(c)
+	blobs, err := openVault(c)
 	if err != nil {
 		return err
+	}
+	if !blobs.CanSeal() {
+		log.Warn("no file keys (--file-keys, SARABAN_FILE_KEYS): classified letters (ลับ, ลับมาก) will be refused")
 	}
 	tc, err := temporalClient(c)
 	if err != nil {
@@ -116,14 +122,21 @@ func runParts(c *cli.Context, serve, work bool) error {
 		g.Go(func() error { return d.Run(ctx) })
 	}
 	if serve {
-		srv := &api.Server{Store: db, Blobs: blobs, Intake: newIntake(c, db, blobs), MaxSize: c.Int64("max-pdf-size"), Log: log,
-			Actor: &routing.Client{Temporal: tc, TaskQueue: c.String("task-queue")}, Routing: db, Inbox: db}
+		in := newIntake(c, db, blobs)
+		rc := &routing.Client{Temporal: tc, TaskQueue: c.String("task-queue")}
+		files := newViewer(db, blobs)
+		srv := &api.Server{Store: db, Blobs: blobs, Intake: in, Files: files, MaxSize: c.Int64("max-pdf-size"), Log: log,
+			Actor: rc, Routing: db, Inbox: db}
+		app, err := newWeb(c, db, in, rc, blobs, files, log)
+		if err != nil {
+			return err
+		}
 		ln, err := net.Listen("tcp", c.String("listen"))
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w (is another saraban running? choose another with --listen)", c.String("listen"), err)
 		}
-		hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-		fmt.Fprintf(c.App.Writer, "saraban: API on http://%s/api (health: /api/health)\n", ln.Addr())
+		hs := &http.Server{Handler: withAPI(srv.Handler(), app.Handler()), ReadHeaderTimeout: 10 * time.Second}
+		fmt.Fprintf(c.App.Writer, "saraban: web application on http://%s/ and API on http://%s/api (health: /api/health)\n", ln.Addr(), ln.Addr())
 		g.Go(func() error {
 			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err
@@ -143,7 +156,7 @@ func runParts(c *cli.Context, serve, work bool) error {
 	return g.Wait()
 }
 
-func newActivities(c *cli.Context, db *storage.DB, blobs *objects.Store) (*activities.Activities, error) {
+func newActivities(c *cli.Context, db *storage.DB, blobs activities.Blobs) (*activities.Activities, error) {
 	path := c.String("stamp-font")
 	if path == "" {
 		p, err := pdfdoc.DefaultFontPath()
@@ -168,8 +181,29 @@ func newActivities(c *cli.Context, db *storage.DB, blobs *objects.Store) (*activ
 	if dir := c.String("sign-keys"); dir != "" {
 		keys = activities.KeyDir(dir)
 	}
+	// Signed outgoing letters reach e-mail recipients through the SMTP server of the
+	// notifications (notifyFlags, checked by newDeliverer), with their own sender if
+	// --outgoing-mail-from is set. Without --smtp-addr their deliveries wait, pending.
+	mail := &activities.OutgoingMail{MaxAttempts: c.Int("outgoing-mail-attempts")}
+	if mail.MaxAttempts < 1 {
+		return nil, usageError("--outgoing-mail-attempts: at least 1")
+	}
+	d, err := newDeliverer(c, db)
+	if err != nil {
+		return nil, err
+	}
+	if d.Mailer != nil {
+		sender := *d.Mailer
+		if from := c.String("outgoing-mail-from"); from != "" {
+			sender.From = from
+			if err := sender.Check(); err != nil {
+				return nil, usageError("--outgoing-mail-from: %v", err)
+			}
+		}
+		mail.Sender = &sender
+	}
 	return &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: digits, Router: db, Policy: &policy, SignKeys: keys,
-		WorkWeekends: c.Bool("work-weekends"), Reading: db, Read: func(ctx context.Context, pdf []byte) (extract.Result, error) {
+		Mail: mail, WorkWeekends: c.Bool("work-weekends"), Reading: db, Read: func(ctx context.Context, pdf []byte) (extract.Result, error) {
 			return extract.PDF(ctx, pdf, extract.Options{OCR: extract.OCRAuto, Registry: db})
 		}}, nil
 }

@@ -69,7 +69,7 @@ func (a authorizer) CanReceiveInto(ctx context.Context, person, register string)
 	return pos.Title, nil
 }
 
-func newIntake(c *cli.Context, db *storage.DB, blobs *objects.Store) *intake.Service {
+func newIntake(c *cli.Context, db *storage.DB, blobs intake.Blobs) *intake.Service {
 	return &intake.Service{DB: db, Blobs: blobs, Auth: authorizer{db}, MaxSize: c.Int64("max-pdf-size"),
 		Reader: letterReader(db), AutoAcceptDeadlines: c.Bool("auto-accept-deadlines")}
 }

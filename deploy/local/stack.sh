@@ -57,7 +57,8 @@ MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 # Debian packages: the services, the PDF/OCR tools the code shells out to, Thai fonts,
 # and what this script and the Makefile themselves use.
 APT_PACKAGES=(postgresql poppler-utils qpdf mupdf-tools libnss3-tools fonts-thai-tlwg-ttf
-    tesseract-ocr tesseract-ocr-tha curl make python3-aiosmtpd)
+    tesseract-ocr tesseract-ocr-tha curl make python3-aiosmtpd
+    chromium libreoffice-writer-nogui fonts-noto-core)
 
 LOGS=$STATE/logs
 RUN=$STATE/run

@@ -21,14 +21,15 @@ import (
 
 // Worker runs saraban's Temporal worker and outbox dispatcher in the test process, on the
 // given task queue, until the test ends. It returns the activities so a test can adjust them
-// before the first task arrives.
+// before the first task arrives. The activities read and write through a vault with the test
+// keyring (FileKeys), so classified letters received with VaultOf(t, blobs) are stamped sealed.
 func Worker(t testing.TB, db *storage.DB, blobs *objects.Store, tc client.Client, queue string) *activities.Activities {
 	t.Helper()
 	font, err := pdfdoc.LoadDefaultFont()
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts := &activities.Activities{Store: db, Blobs: blobs, Font: font, Digits: thai.ThaiDigits, Router: db, Reading: db,
+	acts := &activities.Activities{Store: db, Blobs: VaultOf(t, blobs), Font: font, Digits: thai.ThaiDigits, Router: db, Reading: db,
 		Read: func(ctx context.Context, pdf []byte) (extract.Result, error) {
 			return extract.PDF(ctx, pdf, extract.Options{OCR: extract.OCRAuto, Registry: db})
 		}}
