@@ -1,0 +1,85 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Page images of outgoing letters: pdftoppm draws one page at 80 dpi; the images of the last
+// few pages drawn are kept in memory by (revision digest, page), since revisions never change.
+
+// ogDPI is the resolution of page images; a PDF point is ogDPI/72 pixels.
+const ogDPI = 80
+
+const ogPageCacheSize = 64
+
+var ogPages = struct {
+	sync.Mutex
+	m     map[string][]byte
+	order []string
+}{m: map[string][]byte{}}
+
+// ogPageImage draws page (1-based) of a PDF as a PNG.
+func ogPageImage(ctx context.Context, digest string, pdf []byte, page int) ([]byte, error) {
+	key := digest + "/" + strconv.Itoa(page)
+	ogPages.Lock()
+	if b, ok := ogPages.m[key]; ok {
+		ogPages.Unlock()
+		return b, nil
+	}
+	ogPages.Unlock()
+	dir, err := os.MkdirTemp("", "saraban-page-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	in := filepath.Join(dir, "in.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	n := strconv.Itoa(page)
+	cmd := exec.CommandContext(ctx, "pdftoppm", "-png", "-r", strconv.Itoa(ogDPI), "-f", n, "-l", n, "-singlefile", in, filepath.Join(dir, "page"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("pdftoppm page %d: %v: %s", page, err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "page.png"))
+	if err != nil {
+		return nil, err
+	}
+	ogPages.Lock()
+	if _, ok := ogPages.m[key]; !ok {
+		ogPages.m[key] = b
+		ogPages.order = append(ogPages.order, key)
+		if len(ogPages.order) > ogPageCacheSize {
+			delete(ogPages.m, ogPages.order[0])
+			ogPages.order = ogPages.order[1:]
+		}
+	}
+	ogPages.Unlock()
+	return b, nil
+}
+
+// ogPageSize is a page's size in PDF points, read from its image.
+func ogPageSize(ctx context.Context, digest string, pdf []byte, page int) (w, h float64, err error) {
+	b, err := ogPageImage(ctx, digest, pdf, page)
+	if err != nil {
+		return 0, 0, err
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return 0, 0, err
+	}
+	return float64(cfg.Width) * 72 / ogDPI, float64(cfg.Height) * 72 / ogDPI, nil
+}
