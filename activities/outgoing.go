@@ -258,11 +258,15 @@ func (a *Activities) SignOutgoing(ctx context.Context, in workflows.SignOutgoing
 		return workflows.SignOutgoingResult{}, err
 	}
 	block := signing.Block{Name: in.Signer.Name, Capacity: in.Signer.Capacity, Date: in.At, ArabicDigits: a.Digits != thai.ThaiDigits}
+	page, rect := 1, workflows.DefaultSignRect
+	if p := in.Placement; p != nil {
+		page, rect = p.Page, p.Rect
+	}
 	out, err := signing.Sign(pdf, key, signing.Options{
 		Time:    in.At,
 		Reason:  "ลงนามหนังสือ ที่ " + o.DocNumber,
 		Name:    in.Signer.Name,
-		Visible: &signing.Visible{Page: 1, Rect: [4]float64{300, 90, 560, 200}, Block: block, Font: a.Font},
+		Visible: &signing.Visible{Page: page, Rect: rect, Block: block, Font: a.Font},
 	})
 	if err != nil {
 		return workflows.SignOutgoingResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("sign outgoing letter %s: %v", in.OutgoingID, err), "BadDocument", err)

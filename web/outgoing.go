@@ -39,13 +39,12 @@ const ogMaxDraft = 50 << 20
 const ogSentDays = 30
 
 // ogPlacementApplied says whether the workflow places the visible signature where the signer
-// chose. workflows.OutgoingAction has no field for it yet: the signature is drawn at the
-// workflow's fixed place (page 1, ogDefaultSignRect) and the choice is only recorded in the audit
-// log, which the page says.
-const ogPlacementApplied = false
+// chose (workflows.OutgoingAction.Placement); the choice is also recorded in the audit log.
+const ogPlacementApplied = true
 
-// ogDefaultSignRect is where activities.SignOutgoing draws the signature: x0, y0, x1, y1 in points.
-var ogDefaultSignRect = [4]float64{300, 90, 560, 200}
+// ogDefaultSignRect is where activities.SignOutgoing draws the signature when no place is
+// chosen: x0, y0, x1, y1 in points.
+var ogDefaultSignRect = workflows.DefaultSignRect
 
 func init() {
 	addRoutes(func(s *Server) []route {
@@ -753,6 +752,10 @@ func (s *Server) outgoingStep(kind string) handler {
 		case "sign":
 			if placement, err = s.outgoingPlacement(r, o); err != nil {
 				return err
+			}
+			if ogPlacementApplied {
+				r4 := placement["rect"].([]float64)
+				a.Placement = &workflows.Placement{Page: placement["page"].(int), Rect: [4]float64{r4[0], r4[1], r4[2], r4[3]}}
 			}
 		}
 		res, err := s.Services.Outgoing.ActOutgoing(ctx, outgoingInput(o), a)

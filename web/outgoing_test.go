@@ -218,6 +218,10 @@ func TestOutgoingDelegateSigns(t *testing.T) {
 	if err != nil || !rep.Valid || len(rep.Signatures) != 1 || !rep.Signatures[0].CoversWhole {
 		t.Fatalf("signed PDF: %+v %v", rep, err)
 	}
+	// The visible signature is where the signer put the box (x 320, y 80, 240 × 110 points).
+	if !regexp.MustCompile(`/Rect\s*\[\s*320(\.0*)?\s+80(\.0*)?\s+560(\.0*)?\s+190(\.0*)?\s*\]`).Match(pdf) {
+		t.Errorf("the signature widget is not at the place the signer chose (320 80 560 190)")
+	}
 	if text := ogPDFText(t, pdf); !strings.Contains(text, "ปฏิบัติราชการแทน") {
 		t.Errorf("the signed PDF does not show the capacity line; its text:\n%s", text)
 	}

@@ -59,6 +59,19 @@ type OutgoingAction struct {
 	RequestID string    `json:"request_id"`
 	Note      string    `json:"note,omitempty"`
 	Draft     *DraftRef `json:"draft,omitempty"` // a new draft (required by resubmit, optional with return)
+	// Placement is where the signer put the visible signature (sign only; nil: the default place).
+	Placement *Placement `json:"placement,omitempty"`
+}
+
+// DefaultSignRect is where a signature goes when the signer chose no place: page 1, below the
+// right half of the text, where ordinary letters put the signature block.
+var DefaultSignRect = [4]float64{300, 90, 560, 200}
+
+// Placement is a visible signature's page and rectangle (x0 y0 x1 y1, PDF points, origin at the
+// bottom left of the page as seen).
+type Placement struct {
+	Page int        `json:"page"`
+	Rect [4]float64 `json:"rect"`
 }
 
 // OutgoingResult is what a step did; after sign it carries the number and the signature.
@@ -131,6 +144,7 @@ type SignOutgoingInput struct {
 	OutgoingID string
 	Signer     SignerAuthority
 	At         time.Time
+	Placement  *Placement // nil: the default place
 }
 
 // SignOutgoingResult is the signed revision.
@@ -292,7 +306,7 @@ func (w *outgoing) sign(ctx, actx workflow.Context, a OutgoingAction, now time.T
 		return OutgoingResult{}, err
 	}
 	var sig SignOutgoingResult
-	if err := workflow.ExecuteActivity(actx, ActivitySignOutgoing, SignOutgoingInput{OutgoingID: w.in.OutgoingID, Signer: auth, At: now}).Get(ctx, &sig); err != nil {
+	if err := workflow.ExecuteActivity(actx, ActivitySignOutgoing, SignOutgoingInput{OutgoingID: w.in.OutgoingID, Signer: auth, At: now, Placement: a.Placement}).Get(ctx, &sig); err != nil {
 		return OutgoingResult{}, err
 	}
 	rec := RecordOutgoingStepInput{OutgoingID: w.in.OutgoingID, Action: a, Round: w.st.Round, At: now}
