@@ -188,7 +188,7 @@ func (a *Activities) NumberOutgoing(ctx context.Context, in workflows.NumberOutg
 			draft = r
 		}
 	}
-	base, err := a.Blobs.Get(ctx, draft.ObjectKey)
+	base, err := a.getFile(ctx, draft.ObjectKey)
 	if err != nil {
 		return res, err
 	}
@@ -206,7 +206,7 @@ func (a *Activities) NumberOutgoing(ctx context.Context, in workflows.NumberOutg
 	if err != nil {
 		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("stamp the send number on outgoing letter %s: %v", in.OutgoingID, err), "BadDocument", err)
 	}
-	key, digest, err := a.Blobs.PutPDF(ctx, out)
+	key, digest, err := a.putLike(ctx, draft.ObjectKey, out)
 	if err != nil {
 		return res, err
 	}
@@ -253,7 +253,7 @@ func (a *Activities) SignOutgoing(ctx context.Context, in workflows.SignOutgoing
 	if err != nil {
 		return workflows.SignOutgoingResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "NoKey", err)
 	}
-	pdf, err := a.Blobs.Get(ctx, numbered.ObjectKey)
+	pdf, err := a.getFile(ctx, numbered.ObjectKey)
 	if err != nil {
 		return workflows.SignOutgoingResult{}, err
 	}
@@ -271,7 +271,7 @@ func (a *Activities) SignOutgoing(ctx context.Context, in workflows.SignOutgoing
 	if err != nil {
 		return workflows.SignOutgoingResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("sign outgoing letter %s: %v", in.OutgoingID, err), "BadDocument", err)
 	}
-	objKey, digest, err := a.Blobs.PutPDF(ctx, out)
+	objKey, digest, err := a.putLike(ctx, numbered.ObjectKey, out)
 	if err != nil {
 		return workflows.SignOutgoingResult{}, err
 	}

@@ -129,7 +129,7 @@ func (a *Activities) mailOutgoing(ctx context.Context, o storage.Outgoing, addrs
 	if signed == nil || o.DocNumber == "" {
 		return failed, temporal.NewNonRetryableApplicationError(fmt.Sprintf("outgoing letter %s is not signed yet", o.ID), "NotFound", nil)
 	}
-	pdf, err := a.Blobs.Get(ctx, signed.ObjectKey)
+	pdf, err := a.getFile(ctx, signed.ObjectKey)
 	if err != nil {
 		return failed, err
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/saraban/saraban/domain"
 )
 
 // Outgoing letter statuses.
@@ -137,7 +139,14 @@ func (db *DB) CreateOutgoing(ctx context.Context, n NewOutgoing) (Outgoing, erro
 	if strings.TrimSpace(n.Subject) == "" {
 		return Outgoing{}, errors.New("an outgoing letter needs a subject")
 	}
-	if n.Secrecy == "top_secret" || n.Secrecy == "ลับที่สุด" {
+	if strings.TrimSpace(n.Secrecy) != "" {
+		sec, err := domain.ParseSecrecy(n.Secrecy)
+		if err != nil {
+			return Outgoing{}, fmt.Errorf("secrecy: %w", err)
+		}
+		n.Secrecy = sec.String()
+	}
+	if n.Secrecy == "top_secret" {
 		return Outgoing{}, fmt.Errorf("a ลับที่สุด (top secret) letter never goes through the electronic system: %w", ErrForbidden)
 	}
 	if len(n.Recipients) == 0 {
@@ -181,6 +190,10 @@ func (db *DB) CreateOutgoing(ctx context.Context, n NewOutgoing) (Outgoing, erro
 			if r.Unit == "" {
 				if !strings.Contains(r.Email, "@") {
 					return fmt.Errorf("recipient %q is neither a unit nor an e-mail address", r.Email)
+				}
+				if n.Secrecy == "confidential" || n.Secrecy == "secret" {
+					return fmt.Errorf("a classified (%s) letter is not sent by e-mail (%s): send it to units of this installation, or on paper: %w",
+						n.Secrecy, r.Email, ErrForbidden)
 				}
 				continue
 			}

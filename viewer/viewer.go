@@ -68,20 +68,33 @@ func Classified(secrecy string) bool {
 // be written, the file is not given out. The caller has already decided that who may see l
 // (storage.MayViewLetter or the web's policy): OpenRevision does not check it again.
 func (v *Viewer) OpenRevision(ctx context.Context, l storage.Letter, rev storage.Revision, who Who) ([]byte, error) {
+	return v.open(ctx, storage.FileOpen{LetterID: l.ID, Subject: "letter", Seq: rev.Seq, Kind: rev.Kind, SHA256: rev.SHA256,
+		Secrecy: l.Secrecy}, rev.ObjectKey, who)
+}
+
+// OpenOutgoing is OpenRevision for a revision of an outgoing letter (draft, numbered, signed):
+// a classified draft is watermarked with the reader's name too, and the opening is audited
+// ("outgoing.file_open").
+func (v *Viewer) OpenOutgoing(ctx context.Context, o storage.Outgoing, rev storage.OutgoingRevision, who Who) ([]byte, error) {
+	return v.open(ctx, storage.FileOpen{LetterID: o.ID, Subject: "outgoing", Seq: rev.Seq, Kind: rev.Kind, SHA256: rev.SHA256,
+		Secrecy: o.Secrecy}, rev.ObjectKey, who)
+}
+
+func (v *Viewer) open(ctx context.Context, f storage.FileOpen, key string, who Who) ([]byte, error) {
 	if strings.TrimSpace(who.Person) == "" {
 		return nil, errors.New("viewer: say who opens the file")
 	}
 	var data []byte
 	var err error
 	if vf, ok := v.Files.(verifier); ok {
-		data, err = vf.GetVerified(ctx, rev.ObjectKey, rev.SHA256)
+		data, err = vf.GetVerified(ctx, key, f.SHA256)
 	} else {
-		data, err = v.Files.Get(ctx, rev.ObjectKey)
+		data, err = v.Files.Get(ctx, key)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("letter %s revision %d: %w", l.ID, rev.Seq, err)
+		return nil, fmt.Errorf("%s %s revision %d: %w", f.Subject, f.LetterID, f.Seq, err)
 	}
-	marked := Classified(l.Secrecy)
+	marked := Classified(f.Secrecy)
 	if marked {
 		name, err := v.name(ctx, who.Person)
 		if err != nil {
@@ -91,13 +104,13 @@ func (v *Viewer) OpenRevision(ctx context.Context, l storage.Letter, rev storage
 		if err != nil {
 			return nil, err
 		}
-		if data, err = pdfdoc.Watermark(data, Lines(name, v.now(), l.Secrecy, v.Digits), font); err != nil {
-			return nil, fmt.Errorf("letter %s revision %d: watermark: %w", l.ID, rev.Seq, err)
+		if data, err = pdfdoc.Watermark(data, Lines(name, v.now(), f.Secrecy, v.Digits), font); err != nil {
+			return nil, fmt.Errorf("%s %s revision %d: watermark: %w", f.Subject, f.LetterID, f.Seq, err)
 		}
 	}
-	if err := v.Store.AuditFileOpen(ctx, storage.FileOpen{LetterID: l.ID, Person: who.Person, Capacity: who.Capacity,
-		Via: who.Via, Seq: rev.Seq, Kind: rev.Kind, SHA256: rev.SHA256, Secrecy: l.Secrecy, Watermarked: marked,
-		Sealed: strings.HasPrefix(rev.ObjectKey, "sealed/")}); err != nil {
+	f.Person, f.Capacity, f.Via = who.Person, who.Capacity, who.Via
+	f.Watermarked, f.Sealed = marked, strings.HasPrefix(key, "sealed/")
+	if err := v.Store.AuditFileOpen(ctx, f); err != nil {
 		return nil, fmt.Errorf("the opening could not be written to the audit log, so the file is not given out: %w", err)
 	}
 	return data, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/saraban/saraban/routing"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/thai"
+	"github.com/saraban/saraban/viewer"
 	"github.com/saraban/saraban/workflows"
 )
 
@@ -375,7 +376,7 @@ func ogAddresses(s string) []string {
 }
 
 // readDraft reads an uploaded draft PDF and checks it; "" key when no file was sent.
-func (s *Server) readDraft(r *http.Request, field string) (*workflows.DraftRef, error) {
+func (s *Server) readDraft(r *http.Request, field string, sealed bool) (*workflows.DraftRef, error) {
 	f, _, err := r.FormFile(field)
 	if errors.Is(err, http.ErrMissingFile) {
 		return nil, nil
@@ -401,7 +402,7 @@ func (s *Server) readDraft(r *http.Request, field string) (*workflows.DraftRef, 
 	if s.Services.Blobs == nil {
 		return nil, errPage(http.StatusServiceUnavailable, "ระบบจัดเก็บไฟล์ยังไม่พร้อม", "The file store is not configured.")
 	}
-	key, digest, err := s.Services.Blobs.PutPDF(r.Context(), data)
+	key, digest, err := s.Services.Blobs.Put(r.Context(), data, sealed)
 	if err != nil {
 		return nil, err
 	}
@@ -448,7 +449,7 @@ func (s *Server) outgoingCreate(w http.ResponseWriter, r *http.Request, c *Ctx) 
 	for _, a := range ogAddresses(f.Emails) {
 		to = append(to, storage.Recipient{Email: a})
 	}
-	draft, err := s.readDraft(r, "draft")
+	draft, err := s.readDraft(r, "draft", policy.Classified(f.Secrecy))
 	if err != nil {
 		var he *httpErr
 		if errors.As(err, &he) {
@@ -653,7 +654,12 @@ func (s *Server) outgoingRevision(r *http.Request, c *Ctx) (storage.OutgoingRevi
 	seq, _ := strconv.Atoi(r.PathValue("seq"))
 	for _, rv := range o.Revisions {
 		if rv.Seq == seq {
-			if s.Services.Blobs == nil {
+			if s.Services.Files != nil {
+				// Decrypted, watermarked with the reader's name when classified, audited.
+				pdf, err := s.Services.Files.OpenOutgoing(r.Context(), o, rv, viewer.Who{Person: c.Subj.PersonID, Capacity: c.Subj.CapacityText(), Via: "web"})
+				return rv, pdf, err
+			}
+			if policy.Classified(o.Secrecy) || s.Services.Blobs == nil {
 				return rv, nil, errPage(http.StatusServiceUnavailable, "ระบบจัดเก็บไฟล์ยังไม่พร้อม", "The file store is not configured.")
 			}
 			pdf, err := s.Services.Blobs.Get(r.Context(), rv.ObjectKey)
@@ -684,12 +690,19 @@ func (s *Server) outgoingPage(w http.ResponseWriter, r *http.Request, c *Ctx) er
 	if err != nil {
 		return err
 	}
-	png, err := ogPageImage(r.Context(), rv.SHA256, pdf, page)
+	digest := rv.SHA256
+	if o, err := s.loadOutgoing(r, c); err == nil && policy.Classified(o.Secrecy) {
+		digest = "" // a watermarked copy: never cached, never shared
+		w.Header().Set("Cache-Control", "private, no-store")
+	}
+	png, err := ogPageImage(r.Context(), digest, pdf, page)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
+	if digest != "" {
+		w.Header().Set("Cache-Control", "private, max-age=3600")
+	}
 	_, _ = w.Write(png)
 	return nil
 }
@@ -739,11 +752,11 @@ func (s *Server) outgoingStep(kind string) handler {
 			if a.Note == "" {
 				return errPage(http.StatusUnprocessableEntity, c.T("outgoing.need_note"), "Say what is to be corrected.")
 			}
-			if a.Draft, err = s.readDraft(r, "draft"); err != nil {
+			if a.Draft, err = s.readDraft(r, "draft", policy.Classified(o.Secrecy)); err != nil {
 				return err
 			}
 		case "resubmit":
-			if a.Draft, err = s.readDraft(r, "draft"); err != nil {
+			if a.Draft, err = s.readDraft(r, "draft", policy.Classified(o.Secrecy)); err != nil {
 				return err
 			}
 			if a.Draft == nil {

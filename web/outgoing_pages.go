@@ -27,15 +27,18 @@ var ogPages = struct {
 	order []string
 }{m: map[string][]byte{}}
 
-// ogPageImage draws page (1-based) of a PDF as a PNG.
+// ogPageImage draws page (1-based) of a PDF as a PNG. Images are cached by digest and page;
+// an empty digest (a watermarked copy, which differs per reader) is never cached.
 func ogPageImage(ctx context.Context, digest string, pdf []byte, page int) ([]byte, error) {
 	key := digest + "/" + strconv.Itoa(page)
-	ogPages.Lock()
-	if b, ok := ogPages.m[key]; ok {
+	if digest != "" {
+		ogPages.Lock()
+		if b, ok := ogPages.m[key]; ok {
+			ogPages.Unlock()
+			return b, nil
+		}
 		ogPages.Unlock()
-		return b, nil
 	}
-	ogPages.Unlock()
 	dir, err := os.MkdirTemp("", "saraban-page-")
 	if err != nil {
 		return nil, err
@@ -57,6 +60,9 @@ func ogPageImage(ctx context.Context, digest string, pdf []byte, page int) ([]by
 	b, err := os.ReadFile(filepath.Join(dir, "page.png"))
 	if err != nil {
 		return nil, err
+	}
+	if digest == "" {
+		return b, nil
 	}
 	ogPages.Lock()
 	if _, ok := ogPages.m[key]; !ok {

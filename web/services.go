@@ -33,6 +33,7 @@ type Services struct {
 	// the letter is classified, and audited (viewer.Viewer).
 	Files interface {
 		OpenRevision(ctx context.Context, l storage.Letter, rev storage.Revision, who viewer.Who) ([]byte, error)
+		OpenOutgoing(ctx context.Context, o storage.Outgoing, rev storage.OutgoingRevision, who viewer.Who) ([]byte, error)
 	}
 	// Blobs stores and reads PDFs (content-addressed; sealed for classified letters).
 	Blobs Blobs
@@ -42,4 +43,6 @@ type Services struct {
 type Blobs interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 	PutPDF(ctx context.Context, data []byte) (key, digest string, err error)
+	// Put stores sealed (encrypted at rest) when sealed is set; it fails without file keys.
+	Put(ctx context.Context, data []byte, sealed bool) (key, digest string, err error)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/saraban/saraban/activities"
 	"github.com/saraban/saraban/routing"
 	"github.com/saraban/saraban/storage"
+	"github.com/saraban/saraban/viewer"
 	"github.com/saraban/saraban/workflows"
 )
 
@@ -26,7 +27,7 @@ func outgoingCommand() *cli.Command {
 	note := &cli.StringFlag{Name: "note", Usage: "comments"}
 	file := func(usage string) cli.Flag { return &cli.StringFlag{Name: "file", Usage: usage} }
 	step := func(kind, usage string, flags ...cli.Flag) *cli.Command {
-		return &cli.Command{Name: kind, Usage: usage, ArgsUsage: "ID", Flags: append(flags, as, reqID, note, jsonFlag()),
+		return &cli.Command{Name: kind, Usage: usage, ArgsUsage: "ID", Flags: append(flags, as, reqID, note, fileKeysFlag(), jsonFlag()),
 			Action: func(c *cli.Context) error { return outgoingStep(c, kind) }}
 	}
 	return &cli.Command{
@@ -44,8 +45,8 @@ func outgoingCommand() *cli.Command {
 					&cli.StringSliceFlag{Name: "reviewers", Usage: "reviewers, in order (comma separated)"},
 					&cli.BoolFlag{Name: "parallel", Usage: "reviewers review at the same time, in any order"},
 					&cli.StringFlag{Name: "urgency", Value: "normal", Usage: "normal|urgent|very_urgent|most_urgent"},
-					&cli.StringFlag{Name: "secrecy", Value: "normal", Usage: "normal|confidential|secret (ลับที่สุด is never handled here)"},
-					as, jsonFlag(),
+					&cli.StringFlag{Name: "secrecy", Value: "normal", Usage: "normal|confidential|secret (ลับที่สุด is never handled here); classified drafts are sealed (--file-keys)"},
+					as, fileKeysFlag(), jsonFlag(),
 				},
 				Action: outgoingCreate,
 			},
@@ -100,11 +101,12 @@ func outgoingCreate(c *cli.Context) error {
 		if err != nil {
 			return fail(c, err)
 		}
-		blobs, err := openObjects(c)
+		blobs, err := openVault(c)
 		if err != nil {
 			return fail(c, err)
 		}
-		key, digest, err := blobs.PutPDF(ctx, pdf)
+		// A classified draft is sealed at rest like a classified incoming letter (docs/files.md).
+		key, digest, err := blobs.Put(ctx, pdf, viewer.Classified(c.String("secrecy")))
 		if err != nil {
 			return fail(c, err)
 		}
@@ -168,11 +170,11 @@ func outgoingStep(c *cli.Context, kind string) error {
 			if err != nil {
 				return fail(c, err)
 			}
-			blobs, err := openObjects(c)
+			blobs, err := openVault(c)
 			if err != nil {
 				return fail(c, err)
 			}
-			key, digest, err := blobs.PutPDF(ctx, pdf)
+			key, digest, err := blobs.Put(ctx, pdf, viewer.Classified(o.Secrecy))
 			if err != nil {
 				return fail(c, err)
 			}
