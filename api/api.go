@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/saraban/saraban/intake"
+	"github.com/saraban/saraban/policy"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/viewer"
 )
@@ -53,6 +54,8 @@ type Server struct {
 	Actor   Actor
 	Routing RoutingStore
 	Inbox   InboxStore
+	// Policy decides who sees which letter (nil: storage.MayViewLetter alone, 404 for every refusal).
+	Policy  *policy.Engine
 	MaxSize int64
 	Log     *slog.Logger
 }
@@ -157,6 +160,30 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, person string) 
 
 func (s *Server) visibleLetter(r *http.Request, person string) (storage.Letter, error) {
 	id := r.PathValue("id")
+	if s.Policy != nil {
+		// The same rules as the web application (package policy): a person linked to the
+		// letter but without the clearance is told why (403); anyone else gets 404.
+		ps, ok := s.Store.(policy.PersonStore)
+		if !ok {
+			return storage.Letter{}, errors.New("api: the store cannot read people for the policy")
+		}
+		subj, err := policy.SubjectForPerson(r.Context(), ps, person)
+		if err != nil {
+			return storage.Letter{}, err
+		}
+		d, err := s.Policy.ViewLetter(r.Context(), subj, id)
+		if err != nil {
+			return storage.Letter{}, err
+		}
+		if !d.Allowed {
+			kind := "forbidden"
+			if d.Status == http.StatusNotFound {
+				kind = "not_found"
+			}
+			return storage.Letter{}, &httpError{d.Status, kind, d.Reason.EN + " (" + d.Reason.TH + ")"}
+		}
+		return s.Store.GetLetter(r.Context(), id)
+	}
 	ok, err := s.Store.MayViewLetter(r.Context(), person, id)
 	if err != nil {
 		return storage.Letter{}, err

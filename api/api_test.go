@@ -8,12 +8,14 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/saraban/saraban/api"
 	"github.com/saraban/saraban/intake"
 	"github.com/saraban/saraban/internal/samplepdf"
 	"github.com/saraban/saraban/internal/testenv"
+	"github.com/saraban/saraban/policy"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/viewer"
 )
@@ -35,7 +37,7 @@ func setup(t *testing.T) *env {
 	testenv.Demo(t, db)
 	blobs := testenv.Vault(t)
 	s := &api.Server{Store: db, Blobs: blobs, MaxSize: 100_000, Files: &viewer.Viewer{Store: db, Files: blobs},
-		Intake: &intake.Service{DB: db, Blobs: blobs, Auth: authz{db}, MaxSize: 100_000}}
+		Intake: &intake.Service{DB: db, Blobs: blobs, Auth: authz{db}, MaxSize: 100_000}, Policy: &policy.Engine{Store: db}}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return &env{db: db, srv: srv}
@@ -205,20 +207,26 @@ func TestClassifiedLettersNeedClearance(t *testing.T) {
 		t.Fatalf("receive a ลับ letter: %d %v", st, out)
 	}
 	id := out["letter_id"].(string)
-	get := func(tok string) int {
+	get := func(tok string) (int, string) {
 		req, _ := http.NewRequest("GET", e.srv.URL+"/api/letters/"+id, nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
-		return resp.StatusCode
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
 	}
-	if s := get(head); s != 200 {
+	if s, _ := get(head); s != 200 {
 		t.Fatalf("cleared head: %d", s)
 	}
-	if s := get(clerk); s != 404 {
-		t.Fatalf("a clerk without clearance sees a ลับ letter of her own unit: %d", s)
+	// The clerk of the unit is told why (the same rule as the web application's)…
+	if s, body := get(clerk); s != 403 || !strings.Contains(body, "clearance") || strings.Contains(body, "เรื่องลับ") {
+		t.Fatalf("a clerk without clearance on a ลับ letter of her own unit: %d %s", s, body)
+	}
+	// …and someone of another unit learns nothing.
+	if s, _ := get(e.token(t, "onuma")); s != 404 {
+		t.Fatalf("a stranger: %d, want 404", s)
 	}
 }

@@ -45,6 +45,29 @@ func SubjectOf(a storage.Account, unit, title string) Subject {
 	return s
 }
 
+// PersonStore reads a person who acts without a web account (API tokens).
+type PersonStore interface {
+	PersonAccess(ctx context.Context, personID string) (clearance string, positions []storage.Position, active bool, err error)
+}
+
+// SubjectForPerson builds the subject of a person acting through an API token: no
+// administrator flag (tokens carry none), their clearance and positions, the first position
+// as capacity. An inactive person has no positions and no clearance.
+func SubjectForPerson(ctx context.Context, st PersonStore, personID string) (Subject, error) {
+	clearance, positions, active, err := st.PersonAccess(ctx, personID)
+	if err != nil {
+		return Subject{}, err
+	}
+	s := Subject{Username: personID, PersonID: personID, Clearance: clearance, Positions: positions}
+	if !active {
+		s.Clearance, s.Positions = "normal", nil
+	}
+	if len(s.Positions) > 0 {
+		s.Capacity = s.Positions[0]
+	}
+	return s, nil
+}
+
 // HasCapacity tells whether the person holds the position.
 func (s Subject) HasCapacity(unit, title string) bool {
 	for _, p := range s.Positions {

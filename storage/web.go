@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -73,4 +75,19 @@ func (db *DB) RecentlyReceived(ctx context.Context, personID string, since time.
 		return x, err
 	})
 	return list, total, err
+}
+
+// PersonAccess reads what policy needs of a person who acts without a web account (an API
+// token): their clearance, positions and whether they are active. An unknown person is
+// ErrNotFound.
+func (db *DB) PersonAccess(ctx context.Context, personID string) (clearance string, positions []Position, active bool, err error) {
+	err = db.Pool.QueryRow(ctx, `SELECT clearance, active FROM people WHERE id = $1`, personID).Scan(&clearance, &active)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil, false, fmt.Errorf("person %q: %w", personID, ErrNotFound)
+	}
+	if err != nil {
+		return "", nil, false, err
+	}
+	positions, err = db.positionsOf(ctx, personID)
+	return clearance, positions, active, err
 }

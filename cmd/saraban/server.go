@@ -131,6 +131,7 @@ func runParts(c *cli.Context, serve, work bool) error {
 		if err != nil {
 			return err
 		}
+		srv.Policy = app.Policy // one set of rules for the API and the web application
 		ln, err := net.Listen("tcp", c.String("listen"))
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w (is another saraban running? choose another with --listen)", c.String("listen"), err)
