@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/saraban/saraban/thai"
 )
 
 // LinkedToLetter tells whether a person would see a letter were it not for its secrecy class:
@@ -90,4 +92,41 @@ func (db *DB) PersonAccess(ctx context.Context, personID string) (clearance stri
 	}
 	positions, err = db.positionsOf(ctx, personID)
 	return clearance, positions, active, err
+}
+
+// ActingForWhom lists the people a person acts for on the day of at (รักษาราชการแทน): those
+// whose ActingFor resolves to the person, following chains of substitutes. Their personal tasks
+// belong in the person's inbox.
+func (db *DB) ActingForWhom(ctx context.Context, personID string, at time.Time) ([]string, error) {
+	day := thai.DateOf(at).String()
+	var out []string
+	seen := map[string]bool{personID: true}
+	frontier := []string{personID}
+	for i := 0; i < maxChainLinks && len(frontier) > 0; i++ {
+		rows, err := db.Pool.Query(ctx, `SELECT DISTINCT d.delegator FROM delegations d
+			JOIN positions h ON h.unit_code = d.unit_code AND h.is_head AND h.person_id = d.delegator
+			WHERE d.kind = 'acting' AND d.delegate = ANY($1) AND d.starts_on <= $2::date AND $2::date <= `+effLastSQL, frontier, day)
+		if err != nil {
+			return nil, err
+		}
+		cands, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, err
+		}
+		frontier = frontier[:0]
+		for _, c := range cands {
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			frontier = append(frontier, c)
+			// The newest acting appointment decides: keep c only if it ends with this person.
+			if sub, ok, err := db.ActingFor(ctx, c, at); err != nil {
+				return nil, err
+			} else if ok && sub == personID {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
 }

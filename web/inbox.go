@@ -39,6 +39,7 @@ func init() {
 		"inbox.from_person":  {"สั่งการโดย %s", "from %s"},
 		"inbox.for_unit":     {"ถึงหน่วย %s", "to unit %s"},
 		"inbox.unassigned":   {"ยังไม่ได้มอบหมาย", "not yet assigned"},
+		"inbox.for_person":   {"รักษาราชการแทน %s", "acting for %s"},
 		"inbox.days_left":    {"อีก %s วันทำการ", "%s working days left"},
 		"inbox.due_today":    {"ครบกำหนดวันนี้", "due today"},
 		"inbox.days_late":    {"เกินมา %s วันทำการ", "%s working days late"},
@@ -59,11 +60,42 @@ type inboxData struct {
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request, c *Ctx) error {
 	now := s.Now()
 	d := inboxData{RecentDays: recentDays}
-	in, err := s.DB.InboxFor(r.Context(), storage.InboxQuery{Person: c.Subj.PersonID, Now: now, DueSoonDays: 3})
+	// The personal tasks of people this person acts for today (รักษาราชการแทน) are theirs too.
+	also, err := s.DB.ActingForWhom(r.Context(), c.Subj.PersonID, now)
+	if err != nil {
+		return err
+	}
+	in, err := s.DB.InboxFor(r.Context(), storage.InboxQuery{Person: c.Subj.PersonID, Now: now, DueSoonDays: 3, AlsoFor: also})
 	if err != nil {
 		return err
 	}
 	d.Inbox = in
+	// People and units by name, not by id.
+	var people, units []string
+	for _, list := range [][]storage.InboxItem{in.Tasks, in.DueSoon, in.Overdue} {
+		for _, it := range list {
+			people = append(people, it.AssignedBy, it.For)
+			units = append(units, it.Unit)
+		}
+	}
+	pn, un, err := s.DB.DisplayNames(r.Context(), people, units)
+	if err != nil {
+		return err
+	}
+	for _, list := range [][]storage.InboxItem{d.Inbox.Tasks, d.Inbox.DueSoon, d.Inbox.Overdue} {
+		for i := range list {
+			it := &list[i]
+			if n := pn[it.AssignedBy]; n != "" {
+				it.AssignedBy = n
+			}
+			if n := pn[it.For]; n != "" {
+				it.For = n
+			}
+			if n := un[it.Unit]; n != "" {
+				it.Unit = n
+			}
+		}
+	}
 	if scope := s.Policy.LetterScope(c.Subj); !scope.None {
 		d.Recent, d.RecentTotal, err = s.DB.RecentlyReceived(r.Context(), scope.PersonID, now.Add(-recentDays*24*time.Hour), 50)
 		if err != nil {
