@@ -1,7 +1,9 @@
 package web
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -156,4 +158,44 @@ func mustHash(t *testing.T, pass string) string {
 		t.Fatal(err)
 	}
 	return h
+}
+
+func TestPagesAreCompressedForSlowLines(t *testing.T) {
+	s := newSite(t)
+	for _, path := range []string{"/login", "/static/app.css", "/static/app.js"} {
+		req, _ := http.NewRequest(http.MethodGet, s.ts.URL+path, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(resp.Body)
+		if resp.Header.Get("Content-Encoding") != "gzip" || err != nil {
+			t.Fatalf("%s: Content-Encoding %q, %v", path, resp.Header.Get("Content-Encoding"), err)
+		}
+		body, err := io.ReadAll(zr)
+		resp.Body.Close()
+		if err != nil || len(body) < 200 {
+			t.Fatalf("%s: %d bytes after gunzip, %v", path, len(body), err)
+		}
+	}
+	// Without Accept-Encoding the page comes plain.
+	resp, err := http.DefaultTransport.RoundTrip(mustReq(t, s.ts.URL+"/login"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "" || !strings.Contains(string(b), "เข้าสู่ระบบ") {
+		t.Fatalf("plain request: encoding %q", resp.Header.Get("Content-Encoding"))
+	}
+}
+
+func mustReq(t *testing.T, u string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
 }

@@ -101,7 +101,7 @@ func (s *Server) init() {
 // Handler returns the application's routes (everything but /api/).
 func (s *Server) Handler() http.Handler {
 	s.init()
-	return securityHeaders(s.mux)
+	return securityHeaders(withGzip(s.mux))
 }
 
 // route is one screen's registration: screen files add theirs in init functions, so that the
