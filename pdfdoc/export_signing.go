@@ -2,12 +2,15 @@ package pdfdoc
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
 	"runtime/debug"
 	"strconv"
 
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
@@ -18,12 +21,19 @@ import (
 
 // SignatureField describes the field that AddSignatureField adds.
 type SignatureField struct {
-	// Page is the 1-based page the widget sits on; 0 means page 1.
+	// Page is the 1-based page the widget sits on; 0 means page 1 and a negative number counts
+	// from the end (-1 is the last page).
 	Page int
-	// Rect is the widget rectangle [x0 y0 x1 y1] in the page's default user space (points from
-	// the media box origin, before /Rotate). All zeros makes an invisible signature.
+	// Rect is the widget rectangle [x0 y0 x1 y1] in points on the page as the reader sees it:
+	// origin at the bottom-left corner of the visible page (the crop box), x to the right and y
+	// up after the page's /Rotate is applied. On an unrotated page without a crop box this is the
+	// default user space. All zeros makes an invisible signature.
 	Rect [4]float64
-	// Appearance is drawn in Rect when Rect is not empty; nil draws an empty box.
+	// Place, when set, is called with the width and height of the page as seen (crop box, after
+	// /Rotate) and its result is used as Rect: named default positions are relative to the page.
+	Place func(w, h float64) [4]float64
+	// Appearance is drawn in Rect when Rect is not empty; nil draws an empty box. It is drawn
+	// upright as the reader sees the page, whatever the page's /Rotate.
 	Appearance *SignatureAppearance
 }
 
@@ -57,17 +67,24 @@ func AddSignatureField(pdf []byte, f SignatureField, sigDict []byte) (out []byte
 	pageNr := f.Page
 	if pageNr == 0 {
 		pageNr = 1
+	} else if pageNr < 0 {
+		pageNr = d.info.Pages + 1 + pageNr
 	}
 	if pageNr < 1 || pageNr > d.info.Pages {
-		return nil, fmt.Errorf("pdfdoc: page %d does not exist (the document has %d)", pageNr, d.info.Pages)
+		return nil, fmt.Errorf("pdfdoc: page %d does not exist (the document has %d)", f.Page, d.info.Pages)
 	}
 	if d.ctx.PageCount == 0 {
 		d.ctx.PageCount = d.info.Pages
 	}
-	pd, pref, _, err := d.ctx.PageDict(pageNr, false)
-	if err != nil || pref == nil {
+	pd, pref, inh, err := d.ctx.PageDict(pageNr, false)
+	if err != nil || pref == nil || inh == nil {
 		return nil, damagedf(err, "page %d cannot be read", pageNr)
 	}
+	pg, err := signaturePage(inh)
+	if err != nil {
+		return nil, damagedf(err, "page %d has no valid size (MediaBox)", pageNr)
+	}
+	geo := newPageGeometry(pg)
 	cat, err := d.resolveDict(*d.x.root)
 	if err != nil || cat == nil {
 		return nil, damagedf(err, "the document catalog cannot be read")
@@ -131,6 +148,9 @@ func AddSignatureField(pdf []byte, f SignatureField, sigDict []byte) (out []byte
 	}
 
 	r := f.Rect
+	if f.Place != nil {
+		r = f.Place(geo.vw, geo.vh)
+	}
 	visible := r[2]-r[0] > 0 && r[3]-r[1] > 0
 	widget := types.Dict{
 		"Type":    types.Name("Annot"),
@@ -143,12 +163,21 @@ func AddSignatureField(pdf []byte, f SignatureField, sigDict []byte) (out []byte
 		"Rect":    types.Array{types.Integer(0), types.Integer(0), types.Integer(0), types.Integer(0)},
 	}
 	if visible {
-		widget["Rect"] = types.Array{rawObj(fmtNum(r[0])), rawObj(fmtNum(r[1])), rawObj(fmtNum(r[2])), rawObj(fmtNum(r[3]))}
-		ap, err := signatureAppearance(u, r[2]-r[0], r[3]-r[1], f.Appearance)
+		// The box is given as seen; the widget's /Rect is in default user space, and the
+		// appearance is turned with the page (its /Matrix undoes /Rotate) so that it reads upright.
+		ur := geo.v2u.bbox(rect{r[0], r[1], r[2], r[3]})
+		widget["Rect"] = types.Array{rawObj(fmtNum(ur.x0)), rawObj(fmtNum(ur.y0)), rawObj(fmtNum(ur.x1)), rawObj(fmtNum(ur.y1))}
+		turn := geo.v2u
+		turn[4], turn[5] = 0, 0
+		ap, err := signatureAppearance(u, r[2]-r[0], r[3]-r[1], turn, f.Appearance)
 		if err != nil {
 			return nil, err
 		}
 		widget["AP"] = types.Dict{"N": ap}
+		if pg.rotate != 0 {
+			// For a viewer that regenerates the appearance: the widget's content is rotated too.
+			widget["MK"] = types.Dict{"R": types.Integer(pg.rotate)}
+		}
 	} else {
 		// An invisible signature still gets an (empty) appearance: PDF 2.0 requires one for
 		// every widget that is not hidden, and some validators check it.
@@ -202,6 +231,20 @@ func AddSignatureField(pdf []byte, f SignatureField, sigDict []byte) (out []byte
 		np["Annots"] = na
 		u.set(pref.ObjectNumber.Value(), pref.GenerationNumber.Value(), []byte(writeString(np)))
 	}
+	if len(d.x.id) != 2 {
+		// Without an /ID the writer would make its first half from an MD5 of the whole original,
+		// which costs more than the signature's own SHA-256. A digest of the size, the first and
+		// last kilobyte of the file (header, trailer, last xref) and the signature dictionary
+		// (signing time, signer) identifies the document as well and keeps the output
+		// deterministic.
+		h := md5.New()
+		fmt.Fprintf(h, "%d\n", len(pdf))
+		h.Write(pdf[:min(len(pdf), 1024)])
+		h.Write(pdf[max(0, len(pdf)-1024):])
+		h.Write(sigDict)
+		id := types.HexLiteral(hex.EncodeToString(h.Sum(nil)))
+		d.x.id = types.Array{id, id}
+	}
 	return u.bytes(), nil
 }
 
@@ -215,7 +258,9 @@ const (
 )
 
 // signatureAppearance writes the /AP /N form of a visible signature of size w × h.
-func signatureAppearance(u *update, w, h float64, a *SignatureAppearance) (types.IndirectRef, error) {
+// turn is the form matrix (a rotation or the identity) that makes the box upright on a rotated
+// page.
+func signatureAppearance(u *update, w, h float64, turn matrix, a *SignatureAppearance) (types.IndirectRef, error) {
 	var c bytes.Buffer
 	res := types.Dict{}
 	if a != nil {
@@ -289,12 +334,38 @@ func signatureAppearance(u *update, w, h float64, a *SignatureAppearance) (types
 			}
 		}
 	}
-	return u.add(streamBody(types.Dict{
+	form := types.Dict{
 		"Type":      types.Name("XObject"),
 		"Subtype":   types.Name("Form"),
 		"BBox":      types.Array{types.Integer(0), types.Integer(0), rawObj(fmtNum(w)), rawObj(fmtNum(h))},
 		"Resources": res,
-	}, c.Bytes(), true)), nil
+	}
+	if turn != (matrix{1, 0, 0, 1, 0, 0}) {
+		form["Matrix"] = rawObj("[" + turn.String() + "]")
+	}
+	return u.add(streamBody(form, c.Bytes(), true)), nil
+}
+
+// signaturePage turns pdfcpu's inherited page attributes into a page for newPageGeometry.
+func signaturePage(inh *model.InheritedPageAttrs) (*page, error) {
+	if inh.MediaBox == nil {
+		return nil, errors.New("no media box")
+	}
+	box := func(r *types.Rectangle) rect {
+		return rect{min(r.LL.X, r.UR.X), min(r.LL.Y, r.UR.Y), max(r.LL.X, r.UR.X), max(r.LL.Y, r.UR.Y)}
+	}
+	p := &page{mediaBox: box(inh.MediaBox)}
+	if p.mediaBox.w() < 1 || p.mediaBox.h() < 1 {
+		return nil, errors.New("empty media box")
+	}
+	if inh.CropBox != nil {
+		c := box(inh.CropBox)
+		p.cropBox = &c
+	}
+	if inh.Rotate%90 == 0 {
+		p.rotate = ((inh.Rotate % 360) + 360) % 360
+	}
+	return p, nil
 }
 
 // imageXObject writes img as an 8-bit RGB image (Flate) with a soft mask when it has transparency.

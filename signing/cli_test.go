@@ -107,6 +107,18 @@ func TestCLI(t *testing.T) {
 			t.Fatalf("%s: %s", s.Out, o)
 		}
 	}
+	// Named positions: on the last page, or on a given page.
+	for _, v := range []string{"signer", "1:memo"} {
+		if o, code := run("sign", "--in", in, "--out", out, "--p12", keyf, "--password-file", pwf, "--visible", v, "--name", "นายอภิชาติ สารบรรณ", "--json"); code != 0 {
+			t.Fatalf("--visible %s: exit %d %s", v, code, o)
+		}
+		if o, code := run("verify", "--trust", rootf, out); code != 0 {
+			t.Fatalf("--visible %s: verify %s", v, o)
+		}
+	}
+	if _, code := run("sign", "--in", in, "--out", out, "--p12", keyf, "--password-file", pwf, "--visible", "1:nowhere"); code != 2 {
+		t.Fatalf("unknown position exit %d", code)
+	}
 	// Usage errors exit 2.
 	if _, code := run("sign", "--in", in, "--p12", keyf); code != 2 {
 		t.Fatalf("usage exit %d", code)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"image"
 	"strings"
 	"time"
@@ -36,8 +37,16 @@ type Options struct {
 
 // Visible places a visible signature.
 type Visible struct {
-	Page int        // 1-based; 0 means page 1
-	Rect [4]float64 // x0 y0 x1 y1 in points, page user space (origin bottom left of the media box)
+	// Page is 1-based; negative counts from the end (-1 is the last page). 0 means page 1 with
+	// Rect, and the last page with Position.
+	Page int
+	// Rect is x0 y0 x1 y1 in points on the page as the reader sees it: origin at the bottom-left
+	// corner of the visible page (crop box), after the page's /Rotate. On an ordinary unrotated
+	// page that is the page's user space. The box is drawn upright as seen on rotated pages.
+	Rect [4]float64
+	// Position, when Rect is all zeros, names a default position (see Positions): "signer",
+	// "memo", "order" or "approval", placed relative to the page's size.
+	Position string
 	// Block is the text of the signature block. When Lines is set it is drawn instead, as is.
 	Block Block
 	Lines []string
@@ -121,8 +130,34 @@ func Sign(pdf []byte, s Signer, opts Options) ([]byte, error) {
 	if reserve <= 0 {
 		reserve = estimateCMS(s, opts.TSA != nil)
 	}
+	// The input is an exact prefix of the signed bytes: it is hashed on another goroutine while
+	// the PDF is parsed and the update written, so the SHA-256 pass over a big scan overlaps the
+	// parse instead of following it; only the update is hashed afterwards. Sign does not return
+	// before that goroutine is done with pdf. Below parallelHashMin (≈ 20 µs of SHA-256)
+	// starting and waking a goroutine costs about what it saves.
+	var prefix hash.Hash
+	hashed := make(chan struct{})
+	hashPrefix := func() {
+		defer close(hashed)
+		prefix = sha256.New()
+		prefix.Write(pdf)
+	}
+	if len(pdf) >= parallelHashMin {
+		go hashPrefix()
+	} else {
+		hashPrefix()
+	}
+	defer func() { <-hashed }()
+	prefixHash := func() (hash.Hash, error) {
+		<-hashed
+		c, err := prefix.(hash.Cloner).Clone()
+		if err != nil {
+			return nil, err
+		}
+		return c.(hash.Hash), nil
+	}
 	for attempt := 0; attempt < 3; attempt++ {
-		out, need, err := signOnce(pdf, s, opts, reserve)
+		out, need, err := signOnce(pdf, s, opts, reserve, prefixHash)
 		if err != nil {
 			return nil, err
 		}
@@ -133,6 +168,9 @@ func Sign(pdf []byte, s Signer, opts Options) ([]byte, error) {
 	}
 	return nil, errors.New("signing: the signature did not fit in the space reserved for it")
 }
+
+// parallelHashMin is the input size from which Sign hashes the original on another goroutine.
+const parallelHashMin = 32 << 10
 
 func estimateCMS(s Signer, tsa bool) int {
 	n := 1500 + len(s.Certificate().Raw)
@@ -157,6 +195,8 @@ func pdfDate(t time.Time) string {
 	return fmt.Sprintf("D:%s%c%02d'%02d'", t.Format("20060102150405"), sign, off/3600, off%3600/60)
 }
 
+var literalEscaper = strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`)
+
 // pdfText encodes s as a PDF text string: a literal when it is printable ASCII, else UTF-16BE hex.
 func pdfText(s string) string {
 	ascii := true
@@ -167,8 +207,7 @@ func pdfText(s string) string {
 		}
 	}
 	if ascii {
-		r := strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`)
-		return "(" + r.Replace(s) + ")"
+		return "(" + literalEscaper.Replace(s) + ")"
 	}
 	var b strings.Builder
 	b.WriteString("<FEFF")
@@ -181,7 +220,7 @@ func pdfText(s string) string {
 
 // signOnce writes the update with a /Contents hole of reserve bytes and signs it. It returns a
 // nil result and the needed size when the CMS did not fit.
-func signOnce(pdf []byte, s Signer, opts Options, reserve int) ([]byte, int, error) {
+func signOnce(pdf []byte, s Signer, opts Options, reserve int, prefixHash func() (hash.Hash, error)) ([]byte, int, error) {
 	t := opts.Time
 	if t.IsZero() {
 		t = time.Now()
@@ -219,7 +258,16 @@ func signOnce(pdf []byte, s Signer, opts Options, reserve int) ([]byte, int, err
 			lines = v.Block.Lines()
 		}
 		field.Appearance = &pdfdoc.SignatureAppearance{Lines: lines, Image: v.Image, Font: v.Font, FontSize: v.FontSize}
-		if r := v.Rect; r[2]-r[0] <= 0 || r[3]-r[1] <= 0 {
+		if v.Rect == ([4]float64{}) && v.Position != "" {
+			pos, ok := LookupPosition(v.Position)
+			if !ok {
+				return nil, 0, unknownPosition(v.Position)
+			}
+			field.Place = pos.Rect
+			if field.Page == 0 {
+				field.Page = -1
+			}
+		} else if r := v.Rect; r[2]-r[0] <= 0 || r[3]-r[1] <= 0 {
 			return nil, 0, fmt.Errorf("signing: the visible signature's rectangle %v is empty", r)
 		}
 	}
@@ -245,8 +293,11 @@ func signOnce(pdf []byte, s Signer, opts Options, reserve int) ([]byte, int, err
 	}
 	copy(out[br:], rng+strings.Repeat(" ", len(byteRangeMark)-len(rng)))
 
-	h := sha256.New()
-	h.Write(out[:holeStart])
+	h, err := prefixHash()
+	if err != nil {
+		return nil, 0, err
+	} // SHA-256 of out[:base], which is pdf
+	h.Write(out[base:holeStart])
 	h.Write(out[holeEnd:])
 	var unsigned func([]byte) ([][]byte, error)
 	if opts.TSA != nil {

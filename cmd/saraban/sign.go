@@ -23,7 +23,7 @@ func init() {
 	commands = append(commands, &cli.Command{
 		Name:      "sign",
 		Usage:     "sign PDFs (PAdES B-B, or B-T with --tsa) as an incremental update",
-		UsageText: "saraban sign --in F --out F --p12 F --password-file F [--visible PAGE:X,Y,W,H --name N --position L --capacity L] [--reason R] [--tsa URL] [--json]\n   saraban sign --in-dir D --out-dir D --p12 F ...",
+		UsageText: "saraban sign --in F --out F --p12 F --password-file F [--visible PAGE:X,Y,W,H|NAME|PAGE:NAME --name N --position L --capacity L] [--reason R] [--tsa URL] [--json]\n   saraban sign --in-dir D --out-dir D --p12 F ...",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "in", Usage: "PDF to sign"},
 			&cli.StringFlag{Name: "out", Usage: "where to write the signed PDF"},
@@ -32,7 +32,7 @@ func init() {
 			&cli.StringFlag{Name: "p12", EnvVars: envs("SIGN_P12"), Usage: "PKCS#12 file with the key and certificate chain"},
 			&cli.StringFlag{Name: "password-file", EnvVars: envs("SIGN_PASSWORD_FILE"), Usage: "file whose first line is the PKCS#12 password"},
 			&cli.StringFlag{Name: "password-env", Value: "SARABAN_SIGN_PASSWORD", Usage: "environment variable holding the password when there is no --password-file"},
-			&cli.StringFlag{Name: "visible", Usage: "visible signature box PAGE:X,Y,W,H in points from the page's bottom-left corner"},
+			&cli.StringFlag{Name: "visible", Usage: "visible signature box: PAGE:X,Y,W,H in points from the bottom-left corner of the page as seen (after its rotation), or a named position signer|memo|order|approval (last page), or PAGE:NAME"},
 			&cli.StringFlag{Name: "name", Usage: "signer's full name for the box (drawn in parentheses)"},
 			&cli.StringSliceFlag{Name: "position", Usage: "position line for the box (repeat for more lines)"},
 			&cli.StringSliceFlag{Name: "capacity", Usage: "capacity line, e.g. \"ผู้ว่าราชการจังหวัดสงขลา\" (repeat for a delegation chain)"},
@@ -182,15 +182,15 @@ func signOptions(c *cli.Context) (signing.Options, error) {
 	v := c.String("visible")
 	if v == "" {
 		if c.String("name") != "" || len(c.StringSlice("position")) > 0 || len(c.StringSlice("capacity")) > 0 || c.String("image") != "" {
-			return opts, usageError("--name, --position, --capacity and --image need --visible PAGE:X,Y,W,H")
+			return opts, usageError("--name, --position, --capacity and --image need --visible PAGE:X,Y,W,H or --visible NAME")
 		}
 		return opts, nil
 	}
-	page, rect, err := parseVisible(v)
+	page, rect, pos, err := parseVisible(v)
 	if err != nil {
 		return opts, usageError("--visible %q: %v", v, err)
 	}
-	vis := &signing.Visible{Page: page, Rect: rect, Block: signing.Block{
+	vis := &signing.Visible{Page: page, Rect: rect, Position: pos, Block: signing.Block{
 		Name: c.String("name"), Position: c.StringSlice("position"), Capacity: c.StringSlice("capacity")}}
 	switch d := c.String("date"); d {
 	case "none":
@@ -219,31 +219,47 @@ func signOptions(c *cli.Context) (signing.Options, error) {
 	return opts, nil
 }
 
-// parseVisible reads PAGE:X,Y,W,H.
-func parseVisible(s string) (int, [4]float64, error) {
+// parseVisible reads PAGE:X,Y,W,H, NAME or PAGE:NAME (a named position from signing.Positions;
+// without a page it goes on the last page).
+func parseVisible(s string) (int, [4]float64, string, error) {
 	var r [4]float64
 	ps, rest, ok := strings.Cut(s, ":")
 	if !ok {
-		return 0, r, errors.New("want PAGE:X,Y,W,H")
+		ps, rest = "", s
 	}
-	page, err := strconv.Atoi(strings.TrimSpace(ps))
-	if err != nil || page < 1 {
-		return 0, r, errors.New("the page must be a number from 1")
+	page := 0
+	if ok {
+		var err error
+		page, err = strconv.Atoi(strings.TrimSpace(ps))
+		if err != nil || page < 1 {
+			return 0, r, "", errors.New("the page must be a number from 1")
+		}
+	}
+	if !strings.Contains(rest, ",") {
+		name := strings.TrimSpace(rest)
+		if _, known := signing.LookupPosition(name); !known {
+			return 0, r, "", fmt.Errorf("want PAGE:X,Y,W,H, or a position name (%s) optionally after PAGE:", strings.Join(signing.PositionNames(), ", "))
+		}
+		return page, r, name, nil
+	}
+	if !ok {
+		return 0, r, "", errors.New("want PAGE:X,Y,W,H")
 	}
 	parts := strings.Split(rest, ",")
 	if len(parts) != 4 {
-		return 0, r, errors.New("want four numbers X,Y,W,H")
+		return 0, r, "", errors.New("want four numbers X,Y,W,H")
 	}
 	var n [4]float64
 	for i, p := range parts {
+		var err error
 		if n[i], err = strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil {
-			return 0, r, fmt.Errorf("%q is not a number", p)
+			return 0, r, "", fmt.Errorf("%q is not a number", p)
 		}
 	}
 	if n[2] <= 0 || n[3] <= 0 {
-		return 0, r, errors.New("width and height must be positive")
+		return 0, r, "", errors.New("width and height must be positive")
 	}
-	return page, [4]float64{n[0], n[1], n[0] + n[2], n[1] + n[3]}, nil
+	return page, [4]float64{n[0], n[1], n[0] + n[2], n[1] + n[3]}, "", nil
 }
 
 func runVerify(c *cli.Context) error {
