@@ -314,6 +314,11 @@ func (s *Server) setCapacity(w http.ResponseWriter, r *http.Request, c *Ctx) err
 	if err := s.DB.SetSessionCapacity(r.Context(), c.SessID, unit, title); err != nil {
 		return err
 	}
+	if err := s.DB.Transact(r.Context(), func(tx storageTx) error {
+		return storage.Audit(r.Context(), tx, c.Subj.PersonID, title+", "+unit, "capacity.switch", "account", c.Subj.Username, map[string]any{"unit": unit, "title": title})
+	}); err != nil {
+		return err
+	}
 	s.redirect(w, r, safeNext(r.PostFormValue("next")), c.T("capacity.changed", title))
 	return nil
 }

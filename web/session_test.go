@@ -110,6 +110,10 @@ func TestFormsNeedTheSessionsCSRFToken(t *testing.T) {
 	if !strings.Contains(p.Body, `value="`+other.UnitCode+`|`+other.Title+`" selected`) {
 		t.Errorf("the chosen capacity is not selected on the next page")
 	}
+	var switched int
+	if err := s.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'capacity.switch' AND actor = 'kanda'`).Scan(&switched); err != nil || switched != 1 {
+		t.Errorf("capacity switches audited: %d, %v; want 1", switched, err)
+	}
 	// A position the person does not hold is refused.
 	if p := b.post("/capacity", url.Values{"capacity": {"nosuch|ผู้ว่า"}}); p.Status != http.StatusForbidden {
 		t.Errorf("foreign capacity: %d, want 403", p.Status)
