@@ -4,23 +4,31 @@ package e2e
 // with saraban's worker), driven by Debian's headless Chromium through chromedp. Under CI a
 // missing Chromium fails the test instead of skipping it.
 //
-// SARABAN_SCREENSHOTS=DIR also saves screenshots of the screens (desktop and phone width) into
-// DIR: `SARABAN_SCREENSHOTS=$PWD/docs/screenshots go test -run Browser ./e2e/`.
+// SARABAN_SCREENSHOTS=DIR also runs TestBrowserScreenshots (browser_flows_test.go), which saves
+// screenshots of every main screen (desktop and phone width) into DIR:
+// `SARABAN_SCREENSHOTS=$PWD/docs/screenshots go test -run TestBrowserScreenshots ./e2e/`.
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	xdraw "golang.org/x/image/draw"
 
+	"github.com/saraban/saraban/activities"
 	"github.com/saraban/saraban/api"
 	"github.com/saraban/saraban/auth"
 	"github.com/saraban/saraban/extract"
@@ -37,13 +45,17 @@ type webStack struct {
 	*stack
 	app *web.Server
 	ts  *httptest.Server
+	// keyDir holds the worker's throw-away signing keys and their CA (ca.pem).
+	keyDir string
 }
 
 func startWeb(t *testing.T) *webStack {
 	t.Helper()
-	s := start(t, false)
+	s := start(t, true)
+	acts := testenv.Worker(t, s.db, s.blobs, s.tc, s.queue)
 	v := testenv.VaultOf(t, s.blobs)
 	s.intake.Blobs = v
+	s.intake.Auth = receiveAuthz{s.db} // as `saraban serve` configures intake for people's requests
 	files := &viewer.Viewer{Store: s.db, Files: v}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	app := &web.Server{DB: s.db, Policy: &policy.Engine{Store: s.db}, Log: log}
@@ -59,7 +71,15 @@ func startWeb(t *testing.T) *webStack {
 	mux := httptestMux(apiSrv, app)
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
-	return &webStack{stack: s, app: app, ts: ts}
+	return &webStack{stack: s, app: app, ts: ts, keyDir: string(acts.SignKeys.(activities.KeyDir))}
+}
+
+// receiveAuthz adapts storage's receive rule to intake, as cmd/saraban does.
+type receiveAuthz struct{ db *storage.DB }
+
+func (a receiveAuthz) CanReceiveInto(ctx context.Context, person, register string) (string, error) {
+	pos, err := a.db.CanReceiveInto(ctx, person, register)
+	return pos.Title, err
 }
 
 // account adds a web account for a demo person and returns its password.
@@ -182,25 +202,134 @@ func (b *browserTab) text(sel string) string {
 }
 
 // screenshot saves the page (full height) as DIR/name.png when SARABAN_SCREENSHOTS is set;
-// phone also saves it at a phone's width.
+// phone also saves it at a phone's width. The pictures are drawn with at most 256 colours
+// (shotPNG), fewer if needed, so that each stays under 200 KB in the repository.
 func (b *browserTab) screenshot(name string, phone bool) {
 	b.t.Helper()
 	dir := os.Getenv("SARABAN_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
 	shoot := func(file string) {
-		png := get(b, "screenshot "+file, chromedp.FullScreenshot(100))
-		if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
+		b.imagesLoaded()
+		raw := get(b, "screenshot "+file, chromedp.FullScreenshot(100))
+		img, err := png.Decode(bytes.NewReader(raw))
+		if err != nil {
+			b.t.Fatalf("screenshot %s: %v", file, err)
+		}
+		// Fewer colours until it is under 200 KB; then, if need be, a smaller picture.
+		var out []byte
+	shrink:
+		for scale := 1.0; scale > 0.4; scale *= 0.8 {
+			src := img
+			if scale < 1 {
+				r := img.Bounds()
+				dst := image.NewRGBA(image.Rect(0, 0, int(float64(r.Dx())*scale), int(float64(r.Dy())*scale)))
+				xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, r, xdraw.Src, nil)
+				src = dst
+			}
+			for colours := 256; colours >= 64; colours /= 2 {
+				if out, err = shotPNG(src, colours); err != nil {
+					b.t.Fatalf("screenshot %s: %v", file, err)
+				}
+				if len(out) < 200_000 {
+					break shrink
+				}
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, file), out, 0o644); err != nil {
 			b.t.Fatal(err)
 		}
 	}
+	// The desktop width is set explicitly: EmulateReset does not give the window's width back.
+	desktop := chromedp.EmulateViewport(1280, 900, chromedp.EmulateScale(1))
+	b.run("desktop width", desktop)
 	shoot(name + ".png")
 	if phone {
 		b.run("phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("body")))
 		shoot(name + "-phone.png")
-		b.run("desktop width", chromedp.EmulateReset(), chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("body")))
+		b.run("desktop width", desktop, chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("body")))
 	}
+}
+
+// imagesLoaded loads the lazy images of the page and waits (at most 20 s) until every image
+// has arrived, so that a full-page screenshot shows them.
+func (b *browserTab) imagesLoaded() {
+	b.t.Helper()
+	const js = `(() => { document.querySelectorAll("img[loading=lazy]").forEach(i => { i.loading = "eager"; });
+		return [...document.images].every(i => i.hidden || (i.complete && i.naturalWidth > 0)); })()`
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	b.t.Logf("screenshot of %s: some images did not load", b.location())
+}
+
+// shotPNG re-encodes a screenshot with a palette of its most used colours (nearest colour, no
+// dithering: screens are flat colours and text).
+func shotPNG(src image.Image, colours int) ([]byte, error) {
+	r := src.Bounds()
+	key := func(c color.Color) int {
+		cr, cg, cb, _ := c.RGBA()
+		return int(cr>>11)<<10 | int(cg>>11)<<5 | int(cb>>11)
+	}
+	type bucket struct{ n, r, g, b int }
+	var hist [1 << 15]bucket
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			c := src.At(x, y)
+			cr, cg, cb, _ := c.RGBA()
+			h := &hist[key(c)]
+			h.n++
+			h.r += int(cr >> 8)
+			h.g += int(cg >> 8)
+			h.b += int(cb >> 8)
+		}
+	}
+	var used []int
+	for k, h := range hist {
+		if h.n > 0 {
+			used = append(used, k)
+		}
+	}
+	sort.Slice(used, func(i, j int) bool { return hist[used[i]].n > hist[used[j]].n })
+	if len(used) > colours {
+		used = used[:colours]
+	}
+	pal := make(color.Palette, len(used))
+	for i, k := range used {
+		h := hist[k]
+		pal[i] = color.RGBA{uint8(h.r / h.n), uint8(h.g / h.n), uint8(h.b / h.n), 255}
+	}
+	var index [1 << 15]int16
+	for i := range index {
+		index[i] = -1
+	}
+	dst := image.NewPaletted(r, pal)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			c := src.At(x, y)
+			k := key(c)
+			if index[k] < 0 {
+				index[k] = int16(pal.Index(c))
+			}
+			dst.SetColorIndex(x, y, uint8(index[k]))
+		}
+	}
+	var out bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, dst); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 func contains(t *testing.T, what, got string, wants ...string) {
@@ -219,7 +348,6 @@ func TestBrowserSignInShowsTheInboxInThai(t *testing.T) {
 	b.login("sujit", pass)
 	contains(t, "inbox", b.text("main"), "งานของฉัน", "เกินกำหนด", "ใกล้ครบกำหนด", "รับเข้าล่าสุด")
 	contains(t, "header", b.text("header .who"), "เจ้าพนักงานที่ดินจังหวัดสงขลา")
-	b.screenshot("inbox", true)
 }
 
 // httptestMux serves /api/ from the API and the rest from the web application, as the binary does.
