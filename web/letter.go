@@ -186,7 +186,8 @@ type letterTask struct {
 	storage.Task
 	To   string
 	By   string
-	Mine bool
+	Mine bool // the person may answer it
+	Own  bool // it is given to the person or to a unit they hold a position in (else: a unit below theirs, or someone they act for)
 }
 
 type letterUnit struct {
@@ -363,7 +364,10 @@ func (s *Server) letterData(r *http.Request, c *Ctx, id string, d policy.Decisio
 		mine[t.ID] = true
 	}
 	for _, t := range tasks {
-		tv := letterTask{Task: t, By: who(t.AssignedBy), Mine: mine[t.ID]}
+		tv := letterTask{Task: t, By: who(t.AssignedBy), Mine: mine[t.ID], Own: t.AssigneePerson == c.Subj.PersonID}
+		for _, p := range c.Subj.Positions {
+			tv.Own = tv.Own || (t.AssigneePerson == "" && t.AssigneeUnit == p.UnitCode)
+		}
 		if t.AssigneePerson != "" {
 			tv.To = who(t.AssigneePerson)
 		} else {

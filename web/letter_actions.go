@@ -37,6 +37,7 @@ func init() {
 		"letter.a.note":              {"ข้อความสั่งการ", "Order text"},
 		"letter.a.submit_order":      {"สั่งการ", "Give the order"},
 		"letter.a.task":              {"งานของท่าน", "Your task"},
+		"letter.a.task_other":        {"งานที่ท่านตอบแทนได้", "A task you may answer for"},
 		"letter.a.task_line":         {"งานที่ %s: %s ถึง %s", "Task %s: %s to %s"},
 		"letter.a.ack":               {"รับทราบ", "Acknowledge"},
 		"letter.a.report":            {"รายงานผล", "Report done"},
