@@ -54,6 +54,8 @@ type WebReport struct {
 	StaticP50ms  float64   `json:"static_p50_ms"`
 	StaticP99ms  float64   `json:"static_p99_ms"`
 	FirstError   string    `json:"first_error,omitempty"`
+	// InboxP50ByUser is each account's median inbox time (ms): whose inbox is slow.
+	InboxP50ByUser map[string]float64 `json:"inbox_p50_by_user_ms"`
 	When         time.Time `json:"when"`
 	AccountsUsed []string  `json:"accounts"`
 }
@@ -125,6 +127,7 @@ func Web(ctx context.Context, cfg WebConfig) (WebReport, error) {
 
 	var mu sync.Mutex
 	var inboxLat, letterLat, staticLat []time.Duration
+	byUser := map[string][]time.Duration{}
 	errs := 0
 	firstErr := ""
 	note := func(err error) {
@@ -155,6 +158,9 @@ func Web(ctx context.Context, cfg WebConfig) (WebReport, error) {
 			defer wg.Done()
 			user, c := people[u%len(people)], clients[u]
 			rng := rand.New(rand.NewPCG(uint64(u), 7))
+			// People do not all press Enter at the same instant: each starts within the first
+			// two pauses (without it, every user's first page lands in one burst at t=0).
+			think(ctx, 2*cfg.Think, rng)
 			var links []string
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				body, d, err := fetch(ctx, c, cfg.BaseURL+"/")
@@ -164,12 +170,12 @@ func Web(ctx context.Context, cfg WebConfig) (WebReport, error) {
 				}
 				mu.Lock()
 				inboxLat = append(inboxLat, d)
+				byUser[user] = append(byUser[user], d)
 				mu.Unlock()
 				links = links[:0]
 				for _, m := range letterLink.FindAllStringSubmatch(body, -1) {
 					links = append(links, m[1])
 				}
-				_ = user
 				think(ctx, cfg.Think, rng)
 				for k := 0; k < 3 && len(links) > 0 && time.Now().Before(deadline); k++ {
 					id := links[rng.IntN(len(links))]
@@ -197,6 +203,10 @@ func Web(ctx context.Context, cfg WebConfig) (WebReport, error) {
 	rep.Errors = errs
 	rep.FirstError = firstErr
 	rep.PagesPerSec = float64(len(all)) / rep.Seconds
+	rep.InboxP50ByUser = map[string]float64{}
+	for u, l := range byUser {
+		rep.InboxP50ByUser[u] = pct(l, 0.5)
+	}
 	rep.InboxP50ms, rep.InboxP99ms = pct(inboxLat, 0.50), pct(inboxLat, 0.99)
 	rep.LetterP50ms, rep.LetterP99ms = pct(letterLat, 0.50), pct(letterLat, 0.99)
 	rep.AllP50ms, rep.AllP99ms = pct(all, 0.50), pct(all, 0.99)

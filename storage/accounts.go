@@ -238,17 +238,27 @@ func (db *DB) CreateSession(ctx context.Context, id string, s Session, ip, userA
 }
 
 // GetSession reads a live session and slides its last-seen time. An unknown or expired
-// session is ErrNotFound.
+// session is ErrNotFound. The last-seen time is written at most once a minute per session: a
+// page view is then a read only, with no commit to wait for on a slow disk.
 func (db *DB) GetSession(ctx context.Context, id string, idle time.Duration) (Session, error) {
 	var s Session
-	err := db.Pool.QueryRow(ctx, `UPDATE web_sessions SET last_seen = now()
-		WHERE id_hash = $1 AND expires_at > now() AND last_seen > now() - $2::interval
-		RETURNING username, csrf, capacity_unit, capacity_title, expires_at`, sessionHash(id), idle.String()).
-		Scan(&s.Username, &s.CSRF, &s.CapacityUnit, &s.CapacityTitle, &s.ExpiresAt)
+	var stale bool
+	h := sessionHash(id)
+	err := db.Pool.QueryRow(ctx, `SELECT username, csrf, capacity_unit, capacity_title, expires_at, last_seen < now() - interval '1 minute'
+		FROM web_sessions WHERE id_hash = $1 AND expires_at > now() AND last_seen > now() - $2::interval`, h, idle.String()).
+		Scan(&s.Username, &s.CSRF, &s.CapacityUnit, &s.CapacityTitle, &s.ExpiresAt, &stale)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, ErrNotFound
 	}
-	return s, err
+	if err != nil {
+		return s, err
+	}
+	if stale {
+		if _, err := db.Pool.Exec(ctx, `UPDATE web_sessions SET last_seen = now() WHERE id_hash = $1`, h); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
 }
 
 // SetSessionCapacity records the position a person chose to act in.
