@@ -181,10 +181,9 @@ func init() {
 			{pattern: "POST /capacity", h: s.setCapacity},
 			{pattern: "POST /lang", public: true, h: s.setLang},
 		}
-		if s.OIDC != nil {
-			rs = append(rs, route{pattern: "GET /auth/oidc", public: true, h: s.oidcStart},
-				route{pattern: "GET /auth/oidc/callback", public: true, h: s.oidcCallback})
-		}
+		// Registered always; without --oidc-issuer they answer 404.
+		rs = append(rs, route{pattern: "GET /auth/oidc", public: true, h: s.oidcStart},
+			route{pattern: "GET /auth/oidc/callback", public: true, h: s.oidcCallback})
 		return rs
 	})
 }
@@ -342,7 +341,12 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request, c *Ctx) error {
 	return nil
 }
 
+var errNoOIDC = errPage(http.StatusNotFound, "ระบบนี้ไม่ได้เปิดการเข้าสู่ระบบด้วยบัญชีของหน่วยงาน", "Sign-in through an identity provider is not configured here.")
+
 func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request, c *Ctx) error {
+	if s.OIDC == nil {
+		return errNoOIDC
+	}
 	to, flow := s.OIDC.Start()
 	http.SetCookie(w, &http.Cookie{Name: "saraban_oidc", Value: auth.FlowCookie(flow), Path: "/auth/oidc", HttpOnly: true,
 		Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 600})
@@ -351,6 +355,9 @@ func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request, c *Ctx) error
 }
 
 func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request, c *Ctx) error {
+	if s.OIDC == nil {
+		return errNoOIDC
+	}
 	ck, err := r.Cookie("saraban_oidc")
 	flow, ok := auth.Flow{}, false
 	if err == nil {
@@ -360,13 +367,14 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request, c *Ctx) er
 		return errPage(http.StatusBadRequest, "การเข้าสู่ระบบหมดเวลา กรุณาเริ่มใหม่", "The sign-in took too long or was started elsewhere; start again.")
 	}
 	if e := r.URL.Query().Get("error"); e != "" {
-		return errPage(http.StatusUnauthorized, "ผู้ให้บริการยืนยันตัวตนปฏิเสธ: "+e, "The identity provider refused: "+e)
+		return errPage(http.StatusForbidden, "ผู้ให้บริการยืนยันตัวตนปฏิเสธ: "+e, "The identity provider refused: "+e)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 	defer cancel()
 	id, err := s.OIDC.Finish(ctx, flow, r.URL.Query().Get("state"), r.URL.Query().Get("code"))
 	if err != nil {
-		return errPage(http.StatusUnauthorized, "เข้าสู่ระบบไม่สำเร็จ: "+err.Error(), "Sign-in failed: "+err.Error())
+		// 403, not 401: a 401 page sends the browser back to the sign-in form, hiding why.
+		return errPage(http.StatusForbidden, "เข้าสู่ระบบไม่สำเร็จ: "+err.Error(), "Sign-in failed: "+err.Error())
 	}
 	email := ""
 	if id.EmailVerified {

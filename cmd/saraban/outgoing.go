@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/saraban/saraban/activities"
+	"github.com/saraban/saraban/domain"
 	"github.com/saraban/saraban/routing"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/viewer"
@@ -100,6 +101,12 @@ func outgoingCreate(c *cli.Context) error {
 		pdf, err := os.ReadFile(c.String("file"))
 		if err != nil {
 			return fail(c, err)
+		}
+		// ลับที่สุด never enters the system: refuse it before anything is stored.
+		if sec, err := domain.ParseSecrecy(c.String("secrecy")); err != nil {
+			return fail(c, fmt.Errorf("--secrecy: %w", err))
+		} else if sec == domain.TopSecret {
+			return fail(c, fmt.Errorf("a ลับที่สุด (top secret) letter never goes through the electronic system: %w", storage.ErrForbidden))
 		}
 		blobs, err := openVault(c)
 		if err != nil {
