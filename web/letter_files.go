@@ -1,18 +1,14 @@
 package web
 
 import (
-	"bytes"
 	"container/list"
-	"context"
 	"errors"
 	"fmt"
 	"mime"
 	"net/http"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/saraban/saraban/policy"
 	"github.com/saraban/saraban/storage"
@@ -78,40 +74,7 @@ func (c *letterPNGCache) put(key string, png []byte) {
 	}
 }
 
-var (
-	letterPNGs = newLetterPNGCache(128, 24<<20)
-	// letterRenders bounds the pdftoppm processes running at once.
-	letterRenders = make(chan struct{}, 2)
-)
-
-// letterRenderPage draws one page (1-based) of a PDF as a PNG.
-func letterRenderPage(ctx context.Context, pdf []byte, page int) ([]byte, error) {
-	bin, err := exec.LookPath("pdftoppm")
-	if err != nil {
-		return nil, errPage(http.StatusServiceUnavailable, "เครื่องแม่ข่ายไม่มีโปรแกรมแสดงภาพหน้าเอกสาร (pdftoppm) กรุณาเปิดไฟล์ PDF แทน",
-			"The server cannot draw page images (pdftoppm is not installed): open the PDF instead.")
-	}
-	select {
-	case letterRenders <- struct{}{}:
-		defer func() { <-letterRenders }()
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	p := strconv.Itoa(page)
-	cmd := exec.CommandContext(ctx, bin, "-png", "-r", strconv.Itoa(letterDPI), "-f", p, "-l", p, "-singlefile", "-")
-	cmd.Stdin = bytes.NewReader(pdf)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("pdftoppm page %d: %v: %s", page, err, strings.TrimSpace(stderr.String()))
-	}
-	if !bytes.HasPrefix(out.Bytes(), []byte("\x89PNG")) {
-		return nil, fmt.Errorf("pdftoppm page %d gave no image: %s", page, strings.TrimSpace(stderr.String()))
-	}
-	return out.Bytes(), nil
-}
+var letterPNGs = newLetterPNGCache(128, 24<<20)
 
 // letterRevision finds a revision of a letter the viewer may see: policy first (404 to
 // strangers, 403 with the reason to the uncleared), then the revision.
@@ -186,7 +149,7 @@ func (s *Server) letterPagePNG(w http.ResponseWriter, r *http.Request, c *Ctx) e
 	if err != nil {
 		return err
 	}
-	png, err := letterRenderPage(r.Context(), data, n)
+	png, err := renderPage(r.Context(), data, n, letterDPI)
 	if err != nil {
 		return err
 	}

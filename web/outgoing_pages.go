@@ -3,14 +3,9 @@ package web
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"image/png"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
-	"time"
 )
 
 // Page images of outgoing letters: pdftoppm draws one page at 80 dpi; the images of the last
@@ -39,25 +34,7 @@ func ogPageImage(ctx context.Context, digest string, pdf []byte, page int) ([]by
 		}
 		ogPages.Unlock()
 	}
-	dir, err := os.MkdirTemp("", "saraban-page-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	in := filepath.Join(dir, "in.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	n := strconv.Itoa(page)
-	cmd := exec.CommandContext(ctx, "pdftoppm", "-png", "-r", strconv.Itoa(ogDPI), "-f", n, "-l", n, "-singlefile", in, filepath.Join(dir, "page"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("pdftoppm page %d: %v: %s", page, err, bytes.TrimSpace(stderr.Bytes()))
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "page.png"))
+	b, err := renderPage(ctx, pdf, page, ogDPI)
 	if err != nil {
 		return nil, err
 	}

@@ -7,12 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -583,7 +581,7 @@ func (s *Server) receivePreview(w http.ResponseWriter, r *http.Request, c *Ctx) 
 		if err != nil {
 			return errPage(http.StatusGone, c.T("receive.expired"), c.T("receive.expired"))
 		}
-		if png, err = pageOnePNG(r.Context(), pdf, 70); err != nil {
+		if png, err = renderPage(r.Context(), pdf, 1, 70); err != nil {
 			return err
 		}
 		_ = os.WriteFile(uploadPath(token, ".png"), png, 0o600)
@@ -592,35 +590,6 @@ func (s *Server) receivePreview(w http.ResponseWriter, r *http.Request, c *Ctx) 
 	w.Header().Set("Cache-Control", "private, no-store")
 	_, _ = w.Write(png)
 	return nil
-}
-
-// pngSlots bounds the pdftoppm processes running at once (the machine's cores are shared).
-var pngSlots = make(chan struct{}, 2)
-
-// pageOnePNG draws page 1 of a PDF as a PNG (pdftoppm).
-func pageOnePNG(ctx context.Context, pdf []byte, dpi int) ([]byte, error) {
-	select {
-	case pngSlots <- struct{}{}:
-		defer func() { <-pngSlots }()
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	dir, err := os.MkdirTemp("", "saraban-png-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	in := filepath.Join(dir, "in.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "pdftoppm", "-png", "-r", fmt.Sprint(dpi), "-f", "1", "-l", "1", "-singlefile", in, filepath.Join(dir, "out"))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("pdftoppm: %v: %s", err, strings.TrimSpace(string(out)))
-	}
-	return os.ReadFile(filepath.Join(dir, "out.png"))
 }
 
 // formFromPost is step 2 as the clerk submitted it.
@@ -867,7 +836,7 @@ func (s *Server) receiveStamp(w http.ResponseWriter, r *http.Request, c *Ctx) er
 			if err != nil {
 				return err
 			}
-			png, err := pageOnePNG(r.Context(), pdf, 70)
+			png, err := renderPage(r.Context(), pdf, 1, 70)
 			if err != nil {
 				return err
 			}
