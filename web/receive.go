@@ -244,7 +244,7 @@ func (s *Server) loadUpload(c *Ctx, token string) (heldUpload, []byte, error) {
 	if !tokenRE.MatchString(token) {
 		return h, nil, gone
 	}
-	b, err := os.ReadFile(uploadPath(token, ".json"))
+	b, err := readHeld(uploadPath(token, ".json"))
 	if err != nil {
 		return h, nil, gone
 	}
@@ -252,7 +252,7 @@ func (s *Server) loadUpload(c *Ctx, token string) (heldUpload, []byte, error) {
 		s.Now().Sub(h.Created) > uploadTTL {
 		return h, nil, gone
 	}
-	pdf, err := os.ReadFile(uploadPath(token, ".pdf"))
+	pdf, err := readHeld(uploadPath(token, ".pdf"))
 	if err != nil {
 		return h, nil, gone
 	}
@@ -270,7 +270,8 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request, c *Ctx) e
 		s.render(w, r, c, status, "receive", receiveStartData{Registers: regs, Register: sel, Error: msg, MaxMB: c.Num(limit >> 20)})
 		return nil
 	}
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
+	// Kept in memory up to the size limit: the letter, perhaps classified, is not spooled to disk.
+	if err := r.ParseMultipartForm(limit + 1<<20); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return again(c.T("receive.too_big", c.Num(limit>>20)), http.StatusRequestEntityTooLarge)
@@ -318,7 +319,7 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request, c *Ctx) e
 	token := auth.Token(24)
 	h := heldUpload{Session: sessionTag(c.SessID), Person: c.Subj.PersonID, Name: filepath.Base(fh.Filename),
 		Size: int64(len(data)), Pages: info.Pages, Register: register, Created: s.Now()}
-	if err := os.WriteFile(uploadPath(token, ".pdf"), data, 0o600); err != nil {
+	if err := writeHeld(uploadPath(token, ".pdf"), data, 0o600); err != nil {
 		return err
 	}
 	if s.Services.Read == nil {
@@ -335,7 +336,7 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request, c *Ctx) e
 		}
 	}
 	meta, _ := json.Marshal(h)
-	if err := os.WriteFile(uploadPath(token, ".json"), meta, 0o600); err != nil {
+	if err := writeHeld(uploadPath(token, ".json"), meta, 0o600); err != nil {
 		removeUpload(token)
 		return err
 	}
@@ -575,16 +576,16 @@ func (s *Server) receivePreview(w http.ResponseWriter, r *http.Request, c *Ctx) 
 	if _, _, err := s.loadUpload(c, token); err != nil {
 		return err
 	}
-	png, err := os.ReadFile(uploadPath(token, ".png"))
+	png, err := readHeld(uploadPath(token, ".png"))
 	if err != nil {
-		pdf, err := os.ReadFile(uploadPath(token, ".pdf"))
+		pdf, err := readHeld(uploadPath(token, ".pdf"))
 		if err != nil {
 			return errPage(http.StatusGone, c.T("receive.expired"), c.T("receive.expired"))
 		}
 		if png, err = renderPage(r.Context(), pdf, 1, 70); err != nil {
 			return err
 		}
-		_ = os.WriteFile(uploadPath(token, ".png"), png, 0o600)
+		_ = writeHeld(uploadPath(token, ".png"), png, 0o600)
 	}
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Cache-Control", "private, no-store")

@@ -271,3 +271,35 @@ func TestReceiveRefusals(t *testing.T) {
 		t.Fatalf("admin: %d\n%s", p.Status, p.Body)
 	}
 }
+
+func TestHeldUploadsAreNotReadableOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/x.pdf"
+	secret := []byte("%PDF-1.7 ลับมาก: แผนการตรวจสอบที่ดินชายแดน")
+	if err := writeHeld(path, secret, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("%PDF")) || bytes.Contains(raw, []byte("ลับมาก")) {
+		t.Fatal("the held upload is readable on disk")
+	}
+	back, err := readHeld(path)
+	if err != nil || !bytes.Equal(back, secret) {
+		t.Fatalf("round trip: %q, %v", back, err)
+	}
+	// Moved to another name, or changed by one byte, it does not open.
+	if err := os.Rename(path, dir+"/y.pdf"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readHeld(dir + "/y.pdf"); err == nil {
+		t.Fatal("a held file opened under another name")
+	}
+	raw[len(raw)-1] ^= 1
+	_ = os.WriteFile(path, raw, 0o600)
+	if _, err := readHeld(path); err == nil {
+		t.Fatal("a changed held file opened")
+	}
+}
