@@ -133,7 +133,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, person string) {
 
 // InboxStore reads and marks a person's inbox.
 type InboxStore interface {
-	Inbox(ctx context.Context, personID string, now time.Time, dueSoonDays int) (storage.Inbox, error)
+	InboxFor(ctx context.Context, q storage.InboxQuery) (storage.Inbox, error)
+	// ActingForWhom lists those the person acts for today: their personal tasks are in the inbox too.
+	ActingForWhom(ctx context.Context, personID string, at time.Time) ([]string, error)
 	MarkRead(ctx context.Context, personID string, ids []int64) (int, error)
 }
 
@@ -148,7 +150,13 @@ func (s *Server) inboxRoutes(mux *http.ServeMux) {
 			}
 			days = n
 		}
-		in, err := s.Inbox.Inbox(r.Context(), person, time.Now(), days)
+		now := time.Now()
+		also, err := s.Inbox.ActingForWhom(r.Context(), person, now)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		in, err := s.Inbox.InboxFor(r.Context(), storage.InboxQuery{Person: person, Now: now, DueSoonDays: days, AlsoFor: also})
 		if err != nil {
 			writeError(w, err)
 			return
