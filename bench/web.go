@@ -38,26 +38,26 @@ type WebConfig struct {
 // WebReport holds the figures: page times for the inbox and letter pages, and the baseline of
 // the same server answering a static asset under the same load.
 type WebReport struct {
-	Users        int       `json:"users"`
-	Letters      int       `json:"letters"`
-	ThinkMs      float64   `json:"think_ms"`
-	Seconds      float64   `json:"seconds"`
-	Pages        int       `json:"pages"`
-	Errors       int       `json:"errors"`
-	PagesPerSec  float64   `json:"pages_per_sec"`
-	InboxP50ms   float64   `json:"inbox_p50_ms"`
-	InboxP99ms   float64   `json:"inbox_p99_ms"`
-	LetterP50ms  float64   `json:"letter_p50_ms"`
-	LetterP99ms  float64   `json:"letter_p99_ms"`
-	AllP50ms     float64   `json:"all_p50_ms"`
-	AllP99ms     float64   `json:"all_p99_ms"`
-	StaticP50ms  float64   `json:"static_p50_ms"`
-	StaticP99ms  float64   `json:"static_p99_ms"`
-	FirstError   string    `json:"first_error,omitempty"`
+	Users       int     `json:"users"`
+	Letters     int     `json:"letters"`
+	ThinkMs     float64 `json:"think_ms"`
+	Seconds     float64 `json:"seconds"`
+	Pages       int     `json:"pages"`
+	Errors      int     `json:"errors"`
+	PagesPerSec float64 `json:"pages_per_sec"`
+	InboxP50ms  float64 `json:"inbox_p50_ms"`
+	InboxP99ms  float64 `json:"inbox_p99_ms"`
+	LetterP50ms float64 `json:"letter_p50_ms"`
+	LetterP99ms float64 `json:"letter_p99_ms"`
+	AllP50ms    float64 `json:"all_p50_ms"`
+	AllP99ms    float64 `json:"all_p99_ms"`
+	StaticP50ms float64 `json:"static_p50_ms"`
+	StaticP99ms float64 `json:"static_p99_ms"`
+	FirstError  string  `json:"first_error,omitempty"`
 	// InboxP50ByUser is each account's median inbox time (ms): whose inbox is slow.
 	InboxP50ByUser map[string]float64 `json:"inbox_p50_by_user_ms"`
-	When         time.Time `json:"when"`
-	AccountsUsed []string  `json:"accounts"`
+	When           time.Time          `json:"when"`
+	AccountsUsed   []string           `json:"accounts"`
 }
 
 var letterLink = regexp.MustCompile(`href="/letters/([0-9a-f-]{36})`)
