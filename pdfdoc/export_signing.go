@@ -35,7 +35,24 @@ type SignatureField struct {
 	// Appearance is drawn in Rect when Rect is not empty; nil draws an empty box. It is drawn
 	// upright as the reader sees the page, whatever the page's /Rotate.
 	Appearance *SignatureAppearance
+	// Reader chooses how the document is read; the zero value is right for everyone but tests
+	// that compare the two readers.
+	Reader SignatureReader
 }
+
+// SignatureReader chooses how AddSignatureField reads the document.
+type SignatureReader int
+
+const (
+	// ReaderAuto reads only the objects the signature needs (the lazy reader) and falls back to
+	// pdfcpu's whole-document parse for anything the lazy reader does not handle and for every
+	// refusal other than the cross-reference walk's.
+	ReaderAuto SignatureReader = iota
+	// ReaderLazy uses the lazy reader only and returns its error instead of falling back (tests).
+	ReaderLazy
+	// ReaderFull uses pdfcpu's whole-document parse, as before the lazy reader (tests).
+	ReaderFull
+)
 
 // SignatureAppearance is the content of a visible signature box: an optional image (a scanned
 // handwritten signature) on top, then lines of text centred below it, all scaled to fit.
@@ -54,11 +71,69 @@ type SignatureAppearance struct {
 // into the existing /AcroForm /Fields (an /AcroForm is created when there is none), /SigFlags is
 // set to 3, and the widget is added to the page's /Annots. Earlier revisions are kept byte for
 // byte, so earlier signatures stay valid. Refusals are *Error values as for Inspect.
-func AddSignatureField(pdf []byte, f SignatureField, sigDict []byte) (out []byte, err error) {
+//
+// The document is read with the lazy reader (lazy.go), which parses only the trailer, catalog,
+// page tree, form and the page's annotations; whatever it does not handle, and any error, goes
+// to pdfcpu's whole-document parse as before, which then decides (f.Reader can force either).
+func AddSignatureField(pdf []byte, f SignatureField, sigDict []byte) ([]byte, error) {
+	if f.Reader != ReaderFull {
+		d, final, err := openLazy(pdf)
+		if err == nil {
+			var out []byte
+			out, err = addSignatureField(d, pdf, f, sigDict)
+			if err == nil && d.lazy.failed != nil {
+				err = d.lazy.failed // a bail that a caller skipped over (e.g. an unreadable field)
+			}
+			if err == nil {
+				return out, nil
+			}
+		}
+		if final || f.Reader == ReaderLazy {
+			return nil, err
+		}
+	}
 	d, err := open(pdf, 0)
 	if err != nil {
 		return nil, err
 	}
+	return addSignatureField(d, pdf, f, sigDict)
+}
+
+// signaturePageAt returns page pageNr's dictionary, reference and geometry, read by pdfcpu or by
+// the lazy reader (which follows pdfcpu's rules).
+func (d *document) signaturePageAt(pageNr int) (types.Dict, *types.IndirectRef, *page, error) {
+	var (
+		pd   types.Dict
+		pref *types.IndirectRef
+		inh  *model.InheritedPageAttrs
+		err  error
+	)
+	if d.lazy != nil {
+		cat, err := d.resolveDict(*d.x.root)
+		if err != nil || cat == nil {
+			return nil, nil, nil, damagedf(err, "the document catalog cannot be read")
+		}
+		pd, pref, inh, err = d.lazy.pageAt(cat, pageNr)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+	} else {
+		if d.ctx.PageCount == 0 {
+			d.ctx.PageCount = d.info.Pages
+		}
+		pd, pref, inh, err = d.ctx.PageDict(pageNr, false)
+		if err != nil || pref == nil || inh == nil {
+			return nil, nil, nil, damagedf(err, "page %d cannot be read", pageNr)
+		}
+	}
+	pg, err := signaturePage(inh)
+	if err != nil {
+		return nil, nil, nil, damagedf(err, "page %d has no valid size (MediaBox)", pageNr)
+	}
+	return pd, pref, pg, nil
+}
+
+func addSignatureField(d *document, pdf []byte, f SignatureField, sigDict []byte) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, damagedf(fmt.Errorf("panic: %v\n%s", r, debug.Stack()), "the signature field could not be added")
@@ -73,16 +148,9 @@ func AddSignatureField(pdf []byte, f SignatureField, sigDict []byte) (out []byte
 	if pageNr < 1 || pageNr > d.info.Pages {
 		return nil, fmt.Errorf("pdfdoc: page %d does not exist (the document has %d)", f.Page, d.info.Pages)
 	}
-	if d.ctx.PageCount == 0 {
-		d.ctx.PageCount = d.info.Pages
-	}
-	pd, pref, inh, err := d.ctx.PageDict(pageNr, false)
-	if err != nil || pref == nil || inh == nil {
-		return nil, damagedf(err, "page %d cannot be read", pageNr)
-	}
-	pg, err := signaturePage(inh)
+	pd, pref, pg, err := d.signaturePageAt(pageNr)
 	if err != nil {
-		return nil, damagedf(err, "page %d has no valid size (MediaBox)", pageNr)
+		return nil, err
 	}
 	geo := newPageGeometry(pg)
 	cat, err := d.resolveDict(*d.x.root)
@@ -92,6 +160,15 @@ func AddSignatureField(pdf []byte, f SignatureField, sigDict []byte) (out []byte
 
 	u := newUpdate(d)
 	sigRef := u.add(sigDict)
+	// The /ID digests read the signature dictionary without its /Contents placeholder (zeros,
+	// kilobytes of them): its length identifies it as well, and MD5 over it cost more than
+	// the rest of the update.
+	sigID := sigDictIDPart(sigDict)
+	for i := range u.objs {
+		if u.objs[i].num == int(sigRef.ObjectNumber) {
+			u.objs[i].idPart = sigID
+		}
+	}
 
 	// The field's name must be unique among the top-level fields.
 	var afRef *types.IndirectRef
@@ -241,11 +318,29 @@ func AddSignatureField(pdf []byte, f SignatureField, sigDict []byte) (out []byte
 		fmt.Fprintf(h, "%d\n", len(pdf))
 		h.Write(pdf[:min(len(pdf), 1024)])
 		h.Write(pdf[max(0, len(pdf)-1024):])
-		h.Write(sigDict)
+		h.Write(sigID)
 		id := types.HexLiteral(hex.EncodeToString(h.Sum(nil)))
 		d.x.id = types.Array{id, id}
 	}
 	return u.bytes(), nil
+}
+
+// sigDictIDPart returns sigDict with the content of its /Contents hex string replaced by its
+// length, for the /ID digests.
+func sigDictIDPart(sigDict []byte) []byte {
+	const key = "/Contents <"
+	i := bytes.Index(sigDict, []byte(key))
+	if i < 0 {
+		return sigDict
+	}
+	i += len(key)
+	j := bytes.IndexByte(sigDict[i:], '>')
+	if j < 0 {
+		return sigDict
+	}
+	out := append([]byte(nil), sigDict[:i]...)
+	out = strconv.AppendInt(out, int64(j), 10)
+	return append(out, sigDict[i+j:]...)
 }
 
 // appearance geometry

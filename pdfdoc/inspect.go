@@ -68,6 +68,8 @@ type document struct {
 	ctx   *model.Context
 	info  Info
 	page1 *page
+	// lazy, when set, reads objects on demand instead of ctx (lazy.go; signatures only).
+	lazy *lazyReader
 }
 
 // page is a page object with its inherited attributes resolved.
@@ -126,6 +128,44 @@ func readerConfig(size int) *model.Configuration {
 // open parses data. It returns a nil document only when nothing useful is known; for an encrypted
 // file it returns a document with Info filled in and an Encrypted error.
 func open(data []byte, maxSize int64) (d *document, err error) {
+	d, err = openXRef(data, maxSize)
+	if err != nil {
+		return d, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			d = nil
+			err = damagedf(fmt.Errorf("panic: %v\n%s", r, debug.Stack()), "its structure could not be read")
+		}
+	}()
+	x := d.x
+
+	ctx, err := pdfcpu.Read(bytes.NewReader(data), readerConfig(len(data)))
+	if err != nil {
+		return nil, damagedf(err, "its objects could not be read")
+	}
+	d.ctx = ctx
+	// pdfcpu must have read the same table as the strict walk; if it rebuilt it, it differs.
+	for num, e := range x.entries {
+		if e.typ != 1 || num == 0 {
+			continue
+		}
+		pe, ok := ctx.Table[num]
+		if !ok || pe == nil || pe.Free || pe.Offset == nil || *pe.Offset != e.off {
+			return nil, damagedf(nil, "its cross-reference table had to be rebuilt to read object %d", num)
+		}
+	}
+
+	if err := d.readPages(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// openXRef makes the checks of open that come before pdfcpu's parse (size, header, version, the
+// strict cross-reference walk, encryption) and returns the document without ctx. An encrypted
+// file gives a document with Info filled in and an Encrypted error.
+func openXRef(data []byte, maxSize int64) (d *document, err error) {
 	size := int64(len(data))
 	if maxSize > 0 && size > maxSize {
 		return nil, &Error{Kind: TooLarge, Message: fmt.Sprintf(
@@ -174,26 +214,6 @@ func open(data []byte, maxSize int64) (d *document, err error) {
 		return d, &Error{Kind: Encrypted, Message: "the file is encrypted (password-protected): " + fixEncrypted}
 	}
 	d.info.ObjectStreams = x.compressed
-
-	ctx, err := pdfcpu.Read(bytes.NewReader(data), readerConfig(len(data)))
-	if err != nil {
-		return nil, damagedf(err, "its objects could not be read")
-	}
-	d.ctx = ctx
-	// pdfcpu must have read the same table as the strict walk; if it rebuilt it, it differs.
-	for num, e := range x.entries {
-		if e.typ != 1 || num == 0 {
-			continue
-		}
-		pe, ok := ctx.Table[num]
-		if !ok || pe == nil || pe.Free || pe.Offset == nil || *pe.Offset != e.off {
-			return nil, damagedf(nil, "its cross-reference table had to be rebuilt to read object %d", num)
-		}
-	}
-
-	if err := d.readPages(); err != nil {
-		return nil, err
-	}
 	return d, nil
 }
 
@@ -239,6 +259,9 @@ func notPDFMessage(b []byte) string {
 
 // resolve dereferences o with pdfcpu, following chains of references.
 func (d *document) resolve(o types.Object) (types.Object, error) {
+	if d.lazy != nil {
+		return d.lazy.resolve(o)
+	}
 	for range 8 {
 		if _, ok := o.(types.IndirectRef); !ok {
 			return o, nil

@@ -176,10 +176,16 @@ func TestInspectRefuses(t *testing.T) {
 			if tc.kind == Encrypted && !info.Encrypted {
 				t.Errorf("Info.Encrypted false for an encrypted file")
 			}
-			// The stamp refuses the same way.
+			// The stamp refuses the same way, and so does a signature (whose lazy reader must
+			// not accept it either).
 			if tc.kind != TooLarge {
 				_, serr := AddReceiveStamp(data, ReceiveStamp{Unit: "หน่วย", Number: "1"}, 0, loadTestFont(t))
 				refusal(t, serr, tc.kind)
+				_, serr = AddSignatureField(data, SignatureField{}, []byte(testSigDict))
+				refusal(t, serr, tc.kind)
+				if _, serr = AddSignatureField(data, SignatureField{Reader: ReaderLazy}, []byte(testSigDict)); serr == nil {
+					t.Error("the lazy reader accepts it")
+				}
 			}
 		})
 	}

@@ -22,6 +22,9 @@ import (
 type updObj struct {
 	num, gen int
 	body     []byte // what goes between "num gen obj" and "endobj"
+	// idPart, when set, stands for body in the digest that makes the new /ID (a signature's
+	// dictionary without its kilobytes of /Contents placeholder).
+	idPart []byte
 }
 
 // update collects the objects of one incremental update.
@@ -53,11 +56,11 @@ func (u *update) alloc() int {
 func (u *update) set(num, gen int, body []byte) {
 	for i := range u.objs {
 		if u.objs[i].num == num {
-			u.objs[i] = updObj{num, gen, body}
+			u.objs[i] = updObj{num: num, gen: gen, body: body}
 			return
 		}
 	}
-	u.objs = append(u.objs, updObj{num, gen, body})
+	u.objs = append(u.objs, updObj{num: num, gen: gen, body: body})
 }
 
 // add stores body as a new object and returns its reference.
@@ -108,22 +111,35 @@ func deflate(data []byte) []byte {
 // stream when the original's newest section is one (a reader that follows /Prev into a stream
 // section must understand streams anyway), and a classic table otherwise, so that a PDF 1.4 file
 // stays readable by 1.4 readers.
+//
+// The update is written on its own and joined to the original in one allocation of the final
+// size: the original (megabytes for a scan) is copied once.
 func (u *update) bytes() []byte {
-	var out bytes.Buffer
-	out.Grow(len(u.base) + 16<<10)
-	out.Write(u.base)
+	var nl []byte
 	if c := u.base[len(u.base)-1]; c != '\n' && c != '\r' {
-		out.WriteByte('\n')
+		nl = []byte{'\n'}
 	}
+	// out holds the update only; at is its offset in the file.
+	var out bytes.Buffer
+	n := 1024
+	for _, o := range u.objs {
+		n += len(o.body) + 64
+	}
+	out.Grow(n)
+	at := int64(len(u.base) + len(nl))
 	slices.SortFunc(u.objs, func(a, b updObj) int { return a.num - b.num })
 	offsets := map[int]int64{}
 	h := md5.New()
 	for _, o := range u.objs {
-		offsets[o.num] = int64(out.Len())
+		offsets[o.num] = at + int64(out.Len())
 		fmt.Fprintf(&out, "%d %d obj\n", o.num, o.gen)
 		out.Write(o.body)
 		out.WriteString("\nendobj\n")
-		h.Write(o.body)
+		if o.idPart != nil {
+			h.Write(o.idPart)
+		} else {
+			h.Write(o.body)
+		}
 	}
 
 	trailer := types.Dict{}
@@ -146,9 +162,9 @@ func (u *update) bytes() []byte {
 
 	var start int64
 	if u.x.lastStream {
-		start = u.xrefStream(&out, offsets, trailer)
+		start = u.xrefStream(&out, at, offsets, trailer)
 	} else {
-		start = int64(out.Len())
+		start = at + int64(out.Len())
 		out.WriteString("xref\n")
 		nums := sortedNums(offsets)
 		for _, run := range runs(nums) {
@@ -163,7 +179,7 @@ func (u *update) bytes() []byte {
 		out.WriteString("\n")
 	}
 	fmt.Fprintf(&out, "startxref\n%d\n%%%%EOF\n", start)
-	return out.Bytes()
+	return bytes.Join([][]byte{u.base, nl, out.Bytes()}, nil)
 }
 
 func (u *update) gen(num int) int {
@@ -175,10 +191,11 @@ func (u *update) gen(num int) int {
 	return 0
 }
 
-// xrefStream writes the update's cross-reference stream (which lists itself) and returns its offset.
-func (u *update) xrefStream(out *bytes.Buffer, offsets map[int]int64, trailer types.Dict) int64 {
+// xrefStream writes the update's cross-reference stream (which lists itself) to out, which starts
+// at offset at of the file, and returns the stream's offset.
+func (u *update) xrefStream(out *bytes.Buffer, at int64, offsets map[int]int64, trailer types.Dict) int64 {
 	self := u.alloc()
-	start := int64(out.Len())
+	start := at + int64(out.Len())
 	offsets[self] = start
 	nums := sortedNums(offsets)
 	ow := 1
@@ -253,7 +270,10 @@ func writeObj(b *bytes.Buffer, o types.Object) {
 	case types.HexLiteral:
 		b.WriteString("<" + string(v) + ">")
 	case types.IndirectRef:
-		fmt.Fprintf(b, "%d %d R", v.ObjectNumber, v.GenerationNumber)
+		b.WriteString(strconv.Itoa(int(v.ObjectNumber)))
+		b.WriteByte(' ')
+		b.WriteString(strconv.Itoa(int(v.GenerationNumber)))
+		b.WriteString(" R")
 	case types.Array:
 		b.WriteByte('[')
 		for i, e := range v {

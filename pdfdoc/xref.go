@@ -52,6 +52,8 @@ type xrefInfo struct {
 	id         types.Array
 	size       int // /Size of the newest trailer
 	encrypted  bool
+	// starts holds the offsets of the cross-reference sections (and /XRefStm streams) walked.
+	starts []int64
 }
 
 // xrefError is an internal parse failure; open turns it into a Damaged *Error.
@@ -450,6 +452,7 @@ func readXRef(b []byte) (*xrefInfo, error) {
 			return nil, xerr("its cross-reference sections refer to each other in a loop")
 		}
 		seen[off] = true
+		x.starts = append(x.starts, off)
 		if len(seen) > maxXRefSections {
 			return nil, xerr("it has too many cross-reference sections")
 		}
@@ -470,6 +473,7 @@ func readXRef(b []byte) (*xrefInfo, error) {
 					return nil, xerr("the trailer's /XRefStm points outside the file")
 				}
 				x.hybrid = true
+				x.starts = append(x.starts, xo)
 				hsec, _, err := p.stream(int(xo))
 				if err != nil {
 					return nil, err

@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,6 +10,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -17,16 +20,40 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/saraban/saraban/internal/corpus"
+	"github.com/saraban/saraban/pdfdoc"
 
 	"github.com/digitorus/timestamp"
 )
 
 func TestMain(m *testing.M) {
+	// Every signature made by the tests is also made by both of pdfdoc's readers: the lazy one
+	// must not fall back on any test input, and all must give the same bytes.
+	checkReaders = func(pdf []byte, f pdfdoc.SignatureField, sigDict, out []byte) error {
+		f.Reader = pdfdoc.ReaderLazy
+		lazy, err := pdfdoc.AddSignatureField(pdf, f, sigDict)
+		if err != nil {
+			return fmt.Errorf("test: the lazy reader failed: %w", err)
+		}
+		f.Reader = pdfdoc.ReaderFull
+		full, err := pdfdoc.AddSignatureField(pdf, f, sigDict)
+		if err != nil {
+			return fmt.Errorf("test: the whole-document parse failed: %w", err)
+		}
+		if !bytes.Equal(lazy, full) || !bytes.Equal(out, lazy) {
+			return errors.New("test: the lazy reader and the whole-document parse give different bytes")
+		}
+		readerChecks.Add(1)
+		return nil
+	}
 	code := m.Run()
+	if code == 0 && readerChecks.Load() > 0 {
+		fmt.Printf("lazy reader = whole-document parse on %d signatures\n", readerChecks.Load())
+	}
 	if nssDir != "" {
 		os.RemoveAll(nssDir)
 	}
@@ -42,6 +69,8 @@ type testPKI struct {
 	tsaKey            crypto.Signer
 	pool              *x509.CertPool
 }
+
+var readerChecks atomic.Int64
 
 var (
 	pkiOnce sync.Once
