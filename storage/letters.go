@@ -110,6 +110,9 @@ func nextNumber(ctx context.Context, tx pgx.Tx, register, series string, year in
 
 // Audit appends an audit row inside tx; the database chains it.
 func Audit(ctx context.Context, tx pgx.Tx, actor, capacity, action, subjectType, subjectID string, detail any) error {
+	if capacity == "" {
+		capacity = CapacityFrom(ctx)
+	}
 	b, err := json.Marshal(detail)
 	if err != nil {
 		return err
@@ -347,4 +350,22 @@ func readState(later bool) string {
 		return "pending"
 	}
 	return ""
+}
+
+type capacityKey struct{}
+
+// WithCapacity records, for the audit rows written under ctx, the capacity the person acts in
+// (the web application sets it for each signed-in request), so that functions that take only an
+// actor still audit the capacity.
+func WithCapacity(ctx context.Context, capacity string) context.Context {
+	if capacity == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, capacityKey{}, capacity)
+}
+
+// CapacityFrom returns the capacity recorded by WithCapacity, or "".
+func CapacityFrom(ctx context.Context) string {
+	s, _ := ctx.Value(capacityKey{}).(string)
+	return s
 }

@@ -396,3 +396,24 @@ func TestAdminWebhooks(t *testing.T) {
 		t.Errorf("webhook changes audited %d times, want 2", n)
 	}
 }
+
+// TestAdministrationAuditsTheCapacity: rows written by storage functions that take only an actor
+// (a holiday added on the screen) still carry the capacity the administrator acts in.
+func TestAdministrationAuditsTheCapacity(t *testing.T) {
+	s := newSite(t)
+	pass := s.account("nattawut", true)
+	b := s.browser()
+	b.login("nattawut", pass)
+	b.get("/admin/holidays")
+	p := b.post("/admin/holidays", url.Values{"date": {"2026-12-31"}, "name": {"วันสิ้นปี (ทดสอบ)"}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("add a holiday: %d\n%s", p.Status, p.Body)
+	}
+	var capacity string
+	if err := s.db.Pool.QueryRow(context.Background(), `SELECT capacity FROM audit_log WHERE actor = 'nattawut' AND action LIKE 'holiday%' ORDER BY id DESC LIMIT 1`).Scan(&capacity); err != nil {
+		t.Fatal(err)
+	}
+	if capacity == "" {
+		t.Fatal("the holiday's audit row has no capacity")
+	}
+}

@@ -84,6 +84,8 @@ func (s *Server) page(h handler) http.Handler {
 			}
 		}
 		s.takeFlash(w, r, c)
+		// Audit rows written while serving this request carry the capacity the person acts in.
+		r = r.WithContext(storage.WithCapacity(r.Context(), c.Subj.CapacityText()))
 		if err := h(w, r, c); err != nil {
 			s.fail(w, r, c, err)
 		}
