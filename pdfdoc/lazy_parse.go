@@ -150,7 +150,7 @@ func (p *lazyParser) name(i int) (string, int, error) {
 			hash = true
 		}
 	}
-	s := string(b[i:j])
+	s := internName(b[i:j])
 	if hash {
 		d, err := types.DecodeName(s)
 		if err != nil {
@@ -286,4 +286,32 @@ func (p *lazyParser) number(i int) (types.Object, int, error) {
 	}
 	g, _ := strconv.Atoi(string(b[k:m]))
 	return *types.NewIndirectRef(n, g), q + 1, nil
+}
+
+// commonNames are the names a signature and the cross-reference walk read most, returned without
+// allocating a string for each.
+var commonNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{
+		"Type", "Subtype", "Catalog", "Pages", "Page", "Kids", "Count", "Parent", "MediaBox",
+		"CropBox", "Rotate", "Resources", "Contents", "Annots", "AcroForm", "Fields", "SigFlags",
+		"Root", "Info", "ID", "Size", "Prev", "XRefStm", "Encrypt", "Length", "Filter",
+		"DecodeParms", "FlateDecode", "Font", "XObject", "ProcSet", "PDF", "Text", "ImageB",
+		"ImageC", "ExtGState", "ColorSpace", "Metadata", "Lang", "StructTreeRoot", "MarkInfo",
+		"Group", "Tabs", "S", "CS", "DeviceRGB", "Transparency", "Version", "Outlines", "Names",
+		"ViewerPreferences", "PageLayout", "PageMode", "T", "FT", "V", "Rect", "P", "F", "AP",
+		"N", "First", "ObjStm", "XRef", "W", "Index", "BaseFont", "Encoding", "Widget", "Annot",
+		"Sig", "DA", "DR", "NeedAppearances", "Producer", "Creator", "CreationDate", "ModDate",
+	} {
+		m[n] = n
+	}
+	return m
+}()
+
+// internName returns b as a string, shared for the common names.
+func internName(b []byte) string {
+	if s, ok := commonNames[string(b)]; ok { // the lookup does not allocate
+		return s
+	}
+	return string(b)
 }

@@ -60,7 +60,7 @@ func (fu *fontUse) embed(u *update) (types.IndirectRef, error) {
 	s := func(v float64) types.Object { return rawObj(fmtNum(v * 1000 / f.upem)) }
 
 	file := u.add(streamBody(types.Dict{"Length1": types.Integer(len(prog))}, prog, true))
-	desc := u.add([]byte(writeString(types.Dict{
+	desc := u.add(objBytes(types.Dict{
 		"Type":        types.Name("FontDescriptor"),
 		"FontName":    types.Name(name),
 		"Flags":       types.Integer(4), // symbolic: glyphs outside the standard Latin set
@@ -71,7 +71,7 @@ func (fu *fontUse) embed(u *update) (types.IndirectRef, error) {
 		"CapHeight":   s(f.capHeight),
 		"StemV":       types.Integer(80),
 		"FontFile2":   file,
-	})))
+	}))
 
 	// /W as runs of consecutive ids: [first [w w w] first [w] ...]
 	var w types.Array
@@ -85,7 +85,7 @@ func (fu *fontUse) embed(u *update) (types.IndirectRef, error) {
 		w = append(w, types.Integer(gids[i]), ws)
 		i = j
 	}
-	cid := u.add([]byte(writeString(types.Dict{
+	cid := u.add(objBytes(types.Dict{
 		"Type":     types.Name("Font"),
 		"Subtype":  types.Name("CIDFontType2"),
 		"BaseFont": types.Name(name),
@@ -98,16 +98,16 @@ func (fu *fontUse) embed(u *update) (types.IndirectRef, error) {
 		"DW":             types.Integer(0),
 		"W":              w,
 		"CIDToGIDMap":    types.Name("Identity"),
-	})))
+	}))
 	tu := u.add(streamBody(nil, toUnicodeCMap(gids, fu.used), true))
-	return u.add([]byte(writeString(types.Dict{
+	return u.add(objBytes(types.Dict{
 		"Type":            types.Name("Font"),
 		"Subtype":         types.Name("Type0"),
 		"BaseFont":        types.Name(name),
 		"Encoding":        types.Name("Identity-H"),
 		"DescendantFonts": types.Array{cid},
 		"ToUnicode":       tu,
-	}))), nil
+	})), nil
 }
 
 // subsetTag derives the six capital letters that prefix a subset font's name from the glyphs it

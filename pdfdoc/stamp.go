@@ -203,7 +203,7 @@ func AddReceiveStamp(pdf []byte, st ReceiveStamp, slot int, font *Font) (out []b
 	if p.rotate != 0 || nd["Rotate"] != nil {
 		nd["Rotate"] = types.Integer(p.rotate)
 	}
-	u.set(p.num, p.gen, []byte(writeString(nd)))
+	u.set(p.num, p.gen, objBytes(nd))
 	return u.bytes(), nil
 }
 

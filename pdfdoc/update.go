@@ -5,9 +5,7 @@ import (
 	"compress/zlib"
 	"crypto/md5"
 	"encoding/hex"
-	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"sync"
 
@@ -42,7 +40,7 @@ func newUpdate(d *document) *update {
 			next = num + 1
 		}
 	}
-	return &update{base: d.data, x: d.x, next: next}
+	return &update{base: d.data, x: d.x, next: next, objs: make([]updObj, 0, 8)}
 }
 
 // alloc reserves a new object number (generation 0) whose body is set later with set.
@@ -73,7 +71,7 @@ func (u *update) add(body []byte) types.IndirectRef {
 // streamBody builds a stream object body from a dictionary (without /Length and /Filter) and
 // data, compressing the data when compress is set.
 func streamBody(dict types.Dict, data []byte, compress bool) []byte {
-	d := types.Dict{}
+	d := make(types.Dict, len(dict)+2)
 	for k, v := range dict {
 		d[k] = v
 	}
@@ -82,12 +80,11 @@ func streamBody(dict types.Dict, data []byte, compress bool) []byte {
 		d["Filter"] = types.Name("FlateDecode")
 	}
 	d["Length"] = types.Integer(len(data))
-	var b bytes.Buffer
-	writeObj(&b, d)
-	b.WriteString("\nstream\n")
-	b.Write(data)
-	b.WriteString("\nendstream")
-	return b.Bytes()
+	b := make([]byte, 0, 64+32*len(d)+len(data))
+	b = appendObj(b, d)
+	b = append(b, "\nstream\n"...)
+	b = append(b, data...)
+	return append(b, "\nendstream"...)
 }
 
 // zlibWriters are reused: a zlib writer allocates about a megabyte of state, more than the
@@ -107,34 +104,58 @@ func deflate(data []byte) []byte {
 	return b.Bytes()
 }
 
+// scratchPool holds the buffers updates are written in before they are joined to the original
+// (up to maxScratch bytes: most updates are a few KB).
+var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxScratch = 256 << 10
+
+// xrefItem is one object of the update in its cross-reference section.
+type xrefItem struct {
+	num, gen int
+	off      int64
+}
+
 // bytes returns the original file followed by the update. The new section is a cross-reference
 // stream when the original's newest section is one (a reader that follows /Prev into a stream
 // section must understand streams anyway), and a classic table otherwise, so that a PDF 1.4 file
 // stays readable by 1.4 readers.
 //
-// The update is written on its own and joined to the original in one allocation of the final
-// size: the original (megabytes for a scan) is copied once.
+// The update is written on its own (with appends, no fmt) and joined to the original in one
+// allocation of the final size: the original (megabytes for a scan) is copied once.
 func (u *update) bytes() []byte {
 	var nl []byte
 	if c := u.base[len(u.base)-1]; c != '\n' && c != '\r' {
 		nl = []byte{'\n'}
 	}
 	// out holds the update only; at is its offset in the file.
-	var out bytes.Buffer
 	n := 1024
 	for _, o := range u.objs {
 		n += len(o.body) + 64
 	}
-	out.Grow(n)
+	sp := scratchPool.Get().(*[]byte)
+	out := (*sp)[:0]
+	if cap(out) < n {
+		out = make([]byte, 0, n)
+	}
+	defer func() {
+		if cap(out) <= maxScratch {
+			*sp = out[:0]
+			scratchPool.Put(sp)
+		}
+	}()
 	at := int64(len(u.base) + len(nl))
 	slices.SortFunc(u.objs, func(a, b updObj) int { return a.num - b.num })
-	offsets := map[int]int64{}
+	items := make([]xrefItem, 0, len(u.objs)+1)
 	h := md5.New()
 	for _, o := range u.objs {
-		offsets[o.num] = at + int64(out.Len())
-		fmt.Fprintf(&out, "%d %d obj\n", o.num, o.gen)
-		out.Write(o.body)
-		out.WriteString("\nendobj\n")
+		items = append(items, xrefItem{num: o.num, gen: o.gen, off: at + int64(len(out))})
+		out = strconv.AppendInt(out, int64(o.num), 10)
+		out = append(out, ' ')
+		out = strconv.AppendInt(out, int64(o.gen), 10)
+		out = append(out, " obj\n"...)
+		out = append(out, o.body...)
+		out = append(out, "\nendobj\n"...)
 		if o.idPart != nil {
 			h.Write(o.idPart)
 		} else {
@@ -142,78 +163,107 @@ func (u *update) bytes() []byte {
 		}
 	}
 
-	trailer := types.Dict{}
-	trailer["Root"] = *u.x.root
-	if u.x.info != nil {
-		trailer["Info"] = *u.x.info
-	}
 	// The first half of /ID identifies the document and is kept; the second changes with every
 	// revision. It is derived from the content so that stamping is deterministic.
 	var id0 types.Object
 	if len(u.x.id) == 2 {
 		id0 = u.x.id[0]
-		h.Write([]byte(writeString(u.x.id[0])))
+		h.Write(appendObj(nil, u.x.id[0]))
 	} else {
 		s := md5.Sum(u.base)
 		id0 = types.HexLiteral(hex.EncodeToString(s[:]))
 	}
-	trailer["ID"] = types.Array{id0, types.HexLiteral(hex.EncodeToString(h.Sum(nil)))}
-	trailer["Prev"] = types.Integer(u.x.startxref)
+	var sum [md5.Size]byte
+	id1 := types.HexLiteral(hex.EncodeToString(h.Sum(sum[:0])))
 
 	var start int64
 	if u.x.lastStream {
-		start = u.xrefStream(&out, at, offsets, trailer)
+		trailer := types.Dict{"Root": *u.x.root, "ID": types.Array{id0, id1}, "Prev": types.Integer(u.x.startxref)}
+		if u.x.info != nil {
+			trailer["Info"] = *u.x.info
+		}
+		start, out = u.xrefStream(out, at, items, trailer)
 	} else {
-		start = at + int64(out.Len())
-		out.WriteString("xref\n")
-		nums := sortedNums(offsets)
-		for _, run := range runs(nums) {
-			fmt.Fprintf(&out, "%d %d\n", run[0], len(run))
-			for _, n := range run {
-				fmt.Fprintf(&out, "%010d %05d n\r\n", offsets[n], u.gen(n))
+		start = at + int64(len(out))
+		out = append(out, "xref\n"...)
+		for i := 0; i < len(items); {
+			j := i + 1
+			for j < len(items) && items[j].num == items[j-1].num+1 {
+				j++
 			}
+			out = strconv.AppendInt(out, int64(items[i].num), 10)
+			out = append(out, ' ')
+			out = strconv.AppendInt(out, int64(j-i), 10)
+			out = append(out, '\n')
+			for _, it := range items[i:j] {
+				out = appendPadded(out, it.off, 10)
+				out = append(out, ' ')
+				out = appendPadded(out, int64(it.gen), 5)
+				out = append(out, " n\r\n"...)
+			}
+			i = j
 		}
-		trailer["Size"] = types.Integer(u.next)
-		out.WriteString("trailer\n")
-		writeObj(&out, trailer)
-		out.WriteString("\n")
+		// The trailer as appendObj writes the dictionary (keys sorted: ID, Info, Prev, Root, Size).
+		out = append(out, "trailer\n<</ID ["...)
+		out = appendObj(out, id0)
+		out = append(out, ' ')
+		out = appendObj(out, id1)
+		out = append(out, ']')
+		if u.x.info != nil {
+			out = append(out, "/Info "...)
+			out = appendObj(out, *u.x.info)
+		}
+		out = append(out, "/Prev "...)
+		out = strconv.AppendInt(out, u.x.startxref, 10)
+		out = append(out, "/Root "...)
+		out = appendObj(out, *u.x.root)
+		out = append(out, "/Size "...)
+		out = strconv.AppendInt(out, int64(u.next), 10)
+		out = append(out, ">>\n"...)
 	}
-	fmt.Fprintf(&out, "startxref\n%d\n%%%%EOF\n", start)
-	return bytes.Join([][]byte{u.base, nl, out.Bytes()}, nil)
+	out = append(out, "startxref\n"...)
+	out = strconv.AppendInt(out, start, 10)
+	out = append(out, "\n%%EOF\n"...)
+	return bytes.Join([][]byte{u.base, nl, out}, nil) // a new slice: out goes back to the pool
 }
 
-func (u *update) gen(num int) int {
-	for _, o := range u.objs {
-		if o.num == num {
-			return o.gen
-		}
+// appendPadded appends v (not negative) in decimal, padded with zeros to width digits, as
+// fmt's %0*d does.
+func appendPadded(b []byte, v int64, width int) []byte {
+	var buf [20]byte
+	d := strconv.AppendInt(buf[:0], v, 10)
+	for k := len(d); k < width; k++ {
+		b = append(b, '0')
 	}
-	return 0
+	return append(b, d...)
 }
 
-// xrefStream writes the update's cross-reference stream (which lists itself) to out, which starts
-// at offset at of the file, and returns the stream's offset.
-func (u *update) xrefStream(out *bytes.Buffer, at int64, offsets map[int]int64, trailer types.Dict) int64 {
-	self := u.alloc()
-	start := at + int64(out.Len())
-	offsets[self] = start
-	nums := sortedNums(offsets)
+// xrefStream appends the update's cross-reference stream (which lists itself) to out, which
+// starts at offset at of the file, and returns the stream's offset and out.
+func (u *update) xrefStream(out []byte, at int64, items []xrefItem, trailer types.Dict) (int64, []byte) {
+	self := u.alloc() // above every number in items
+	start := at + int64(len(out))
+	items = append(items, xrefItem{num: self, off: start})
 	ow := 1
 	for v := start; v > 0xFF; v >>= 8 {
 		ow++
 	}
-	var data []byte
+	data := make([]byte, 0, len(items)*(3+ow))
 	var index types.Array
-	for _, run := range runs(nums) {
-		index = append(index, types.Integer(run[0]), types.Integer(len(run)))
-		for _, n := range run {
+	for i := 0; i < len(items); {
+		j := i + 1
+		for j < len(items) && items[j].num == items[j-1].num+1 {
+			j++
+		}
+		index = append(index, types.Integer(items[i].num), types.Integer(j-i))
+		for _, it := range items[i:j] {
 			data = append(data, 1)
 			for k := ow - 1; k >= 0; k-- {
-				data = append(data, byte(offsets[n]>>(8*k)))
+				data = append(data, byte(it.off>>(8*k)))
 			}
-			g := u.gen(n)
-			data = append(data, byte(g>>8), byte(g))
+			data = append(data, byte(it.gen>>8), byte(it.gen))
 		}
+		i = j
 	}
 	d := types.Dict{}
 	for k, v := range trailer {
@@ -223,91 +273,92 @@ func (u *update) xrefStream(out *bytes.Buffer, at int64, offsets map[int]int64, 
 	d["Size"] = types.Integer(u.next)
 	d["W"] = types.Array{types.Integer(1), types.Integer(ow), types.Integer(2)}
 	d["Index"] = index
-	fmt.Fprintf(out, "%d 0 obj\n", self)
-	out.Write(streamBody(d, data, true))
-	out.WriteString("\nendobj\n")
-	return start
+	out = strconv.AppendInt(out, int64(self), 10)
+	out = append(out, " 0 obj\n"...)
+	out = append(out, streamBody(d, data, true)...)
+	out = append(out, "\nendobj\n"...)
+	return start, out
 }
 
-func sortedNums(m map[int]int64) []int {
-	nums := make([]int, 0, len(m))
-	for n := range m {
-		nums = append(nums, n)
-	}
-	sort.Ints(nums)
-	return nums
-}
-
-// runs splits sorted numbers into runs of consecutive numbers (xref subsections).
-func runs(nums []int) [][]int {
-	var out [][]int
-	for i, n := range nums {
-		if i == 0 || n != nums[i-1]+1 {
-			out = append(out, nil)
-		}
-		out[len(out)-1] = append(out[len(out)-1], n)
-	}
-	return out
-}
-
-// writeObj serialises a pdfcpu object. Dictionary keys are sorted so that the output is
+// appendObj serialises a pdfcpu object. Dictionary keys are sorted so that the output is
 // deterministic (a stamp drawn twice from the same input gives the same bytes, which keeps the
 // content-addressed store and retried activities simple).
-func writeObj(b *bytes.Buffer, o types.Object) {
+func appendObj(b []byte, o types.Object) []byte {
 	switch v := o.(type) {
 	case nil:
-		b.WriteString("null")
+		return append(b, "null"...)
 	case types.Boolean:
-		b.WriteString(strconv.FormatBool(bool(v)))
+		return strconv.AppendBool(b, bool(v))
 	case types.Integer:
-		b.WriteString(strconv.Itoa(int(v)))
+		return strconv.AppendInt(b, int64(v), 10)
 	case types.Float:
-		b.WriteString(strconv.FormatFloat(float64(v), 'f', -1, 64))
+		return strconv.AppendFloat(b, float64(v), 'f', -1, 64)
 	case types.Name:
-		b.WriteString("/" + types.EncodeName(string(v)))
+		return appendName(append(b, '/'), string(v))
 	case types.StringLiteral:
-		b.WriteString("(" + string(v) + ")") // pdfcpu keeps literals as written, escapes included
+		b = append(b, '(')
+		b = append(b, v...) // pdfcpu keeps literals as written, escapes included
+		return append(b, ')')
 	case types.HexLiteral:
-		b.WriteString("<" + string(v) + ">")
+		b = append(b, '<')
+		b = append(b, v...)
+		return append(b, '>')
 	case types.IndirectRef:
-		b.WriteString(strconv.Itoa(int(v.ObjectNumber)))
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(int(v.GenerationNumber)))
-		b.WriteString(" R")
+		b = strconv.AppendInt(b, int64(v.ObjectNumber), 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(v.GenerationNumber), 10)
+		return append(b, " R"...)
 	case types.Array:
-		b.WriteByte('[')
+		b = append(b, '[')
 		for i, e := range v {
 			if i > 0 {
-				b.WriteByte(' ')
+				b = append(b, ' ')
 			}
-			writeObj(b, e)
+			b = appendObj(b, e)
 		}
-		b.WriteByte(']')
+		return append(b, ']')
 	case types.Dict:
-		keys := make([]string, 0, len(v))
+		var arr [16]string
+		keys := arr[:0]
 		for k := range v {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
-		b.WriteString("<<")
+		slices.Sort(keys)
+		b = append(b, "<<"...)
 		for _, k := range keys {
-			b.WriteString("/" + types.EncodeName(k) + " ")
-			writeObj(b, v[k])
+			b = appendName(append(b, '/'), k)
+			b = append(b, ' ')
+			b = appendObj(b, v[k])
 		}
-		b.WriteString(">>")
+		return append(b, ">>"...)
 	case rawObj:
-		b.WriteString(string(v))
-	default:
-		// Streams cannot be direct objects; nothing else should reach here.
-		b.WriteString("null")
+		return append(b, v...)
 	}
+	// Streams cannot be direct objects; nothing else should reach here.
+	return append(b, "null"...)
 }
 
-func writeString(o types.Object) string {
-	var b bytes.Buffer
-	writeObj(&b, o)
-	return b.String()
+// appendName appends name s (without its '/') encoded as types.EncodeName does: delimiters, '#'
+// and bytes outside '!'..'~' as #xx with lower-case hex digits.
+func appendName(b []byte, s string) []byte {
+	const digits = "0123456789abcdef"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c < '!' || c > '~', c == '(', c == ')', c == '<', c == '>', c == '[', c == ']',
+			c == '{', c == '}', c == '/', c == '%', c == '#':
+			b = append(b, '#', digits[c>>4], digits[c&15])
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
 }
+
+// objBytes is o serialised by appendObj.
+func objBytes(o types.Object) []byte { return appendObj(make([]byte, 0, 256), o) }
+
+func writeString(o types.Object) string { return string(appendObj(nil, o)) }
 
 // rawObj is PDF syntax written as is (used for operands we build ourselves).
 type rawObj string

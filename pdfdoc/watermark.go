@@ -168,7 +168,7 @@ func Watermark(pdf []byte, lines []string, font *Font) (out []byte, err error) {
 		if p.rotate != 0 || nd["Rotate"] != nil {
 			nd["Rotate"] = types.Integer(p.rotate)
 		}
-		u.set(p.num, p.gen, []byte(writeString(nd)))
+		u.set(p.num, p.gen, objBytes(nd))
 	}
 	return u.bytes(), nil
 }

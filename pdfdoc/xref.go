@@ -166,11 +166,19 @@ func findStartXRef(b []byte) (int64, error) {
 	return off, nil
 }
 
-// parseDictAt parses one dictionary starting at i (after white space) with pdfcpu's parser and
-// returns it and the index just after it.
+// parseDictAt parses one dictionary starting at i (after white space) and returns it and the
+// index just after it. The lazy reader's parser (lazy_parse.go) reads it in place; for anything
+// outside the plain syntax it accepts (where it gives exactly what pdfcpu's parser gives), pdfcpu's
+// parser decides, on a copy of at most dictWindow bytes.
 func parseDictAt(b []byte, i int) (types.Dict, int, error) {
 	i = skipWSComments(b, i)
 	end := min(len(b), i+dictWindow)
+	if i+1 < end && b[i] == '<' && b[i+1] == '<' {
+		p := lazyParser{b: b, end: end}
+		if o, j, err := p.dict(i+2, 0); err == nil {
+			return o.(types.Dict), j, nil
+		}
+	}
 	s := string(b[i:end])
 	rest := s
 	o, err := model.ParseObject(&rest)
@@ -444,7 +452,7 @@ func readXRef(b []byte) (*xrefInfo, error) {
 		return nil, err
 	}
 	p := &xrefParser{b: b}
-	x := &xrefInfo{startxref: start, entries: map[int]xrefEntry{}}
+	x := &xrefInfo{startxref: start} // entries: the newest section's map, then the older ones merged in
 	seen := map[int64]bool{}
 	off := start
 	for first := true; ; first = false {
@@ -516,9 +524,13 @@ func readXRef(b []byte) (*xrefInfo, error) {
 		if a, ok := trailer["ID"].(types.Array); ok && x.id == nil && first {
 			x.id = a
 		}
-		for num, e := range sec {
-			if _, ok := x.entries[num]; !ok {
-				x.entries[num] = e
+		if len(x.entries) == 0 {
+			x.entries = sec // the newest section: nothing to merge yet
+		} else {
+			for num, e := range sec {
+				if _, ok := x.entries[num]; !ok {
+					x.entries[num] = e
+				}
 			}
 		}
 		prev, ok := trailer["Prev"]
@@ -615,5 +627,13 @@ func parseVersion(b []byte) (string, bool) {
 	if !ok || mnr > 9 {
 		return "", false
 	}
-	return strconv.FormatInt(maj, 10) + "." + strconv.FormatInt(mnr, 10), k > j
+	return versions[maj*10+mnr], k > j
 }
+
+// versions are "0.0" … "9.9", so that parseVersion does not allocate.
+var versions = func() (v [100]string) {
+	for i := range v {
+		v[i] = strconv.Itoa(i/10) + "." + strconv.Itoa(i%10)
+	}
+	return v
+}()

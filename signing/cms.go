@@ -94,13 +94,19 @@ func derSetOf(tag byte, elems [][]byte) []byte {
 	return tlv(tag, s...)
 }
 
-// signatureAlgorithm returns the CMS signature algorithm for the signer's key.
+var (
+	derRSAAlg   = algID(oidRSAEncryption, true)
+	derECDSAAlg = algID(oidECDSAWithSHA256, false)
+)
+
+// signatureAlgorithm returns the CMS signature algorithm for the signer's key (shared: not to be
+// modified).
 func signatureAlgorithm(pub crypto.PublicKey) ([]byte, error) {
 	switch pub.(type) {
 	case *rsa.PublicKey:
-		return algID(oidRSAEncryption, true), nil
+		return derRSAAlg, nil
 	case *ecdsa.PublicKey:
-		return algID(oidECDSAWithSHA256, false), nil
+		return derECDSAAlg, nil
 	}
 	return nil, fmt.Errorf("signing: unsupported key type %T (use RSA or ECDSA)", pub)
 }
@@ -116,21 +122,127 @@ func signingCertificateV2(cert *x509.Certificate) []byte {
 	return tlv(tagSeq, tlv(tagSeq, essCertIDv2))
 }
 
+// cmsParts are the parts of the CMS that depend only on the signer's certificates and key type,
+// built once per KeySigner (see partsFor) rather than for every signature.
+type cmsParts struct {
+	cert  *x509.Certificate   // what they were built from, to notice a KeySigner changed since
+	chain []*x509.Certificate //
+	// signerInfo's fields before the signed attributes: version, sid, digestAlgorithm.
+	siHead []byte
+	sigAlg []byte
+	// the content-type and signing-certificate-v2 attributes.
+	contentType, certV2 []byte
+	// signedData's fields before signerInfos: version, digestAlgorithms, encapContentInfo,
+	// certificates.
+	sdHead []byte
+}
+
+var (
+	derVersion1     = mustMarshal(1)
+	derOIDData      = mustMarshal(oidData)
+	derOIDSignedDat = mustMarshal(oidSignedData)
+	derOIDMsgDigest = mustMarshal(oidMessageDigest)
+	derDigestAlg    = algID(oidSHA256, false)
+)
+
+func newCMSParts(cert *x509.Certificate, chain []*x509.Certificate, pub crypto.PublicKey) (*cmsParts, error) {
+	sigAlg, err := signatureAlgorithm(pub)
+	if err != nil {
+		return nil, err
+	}
+	p := &cmsParts{cert: cert, chain: slices.Clone(chain), sigAlg: sigAlg}
+	sid := tlv(tagSeq, cert.RawIssuer, mustMarshal(cert.SerialNumber))
+	p.siHead = slices.Concat(derVersion1, sid, derDigestAlg)
+	p.contentType = attribute(oidContentType, derOIDData)
+	p.certV2 = attribute(oidSigningCertV2, signingCertificateV2(cert))
+	certs := [][]byte{cert.Raw}
+	for _, c := range chain {
+		if c != nil && !c.Equal(cert) {
+			certs = append(certs, c.Raw)
+		}
+	}
+	p.sdHead = slices.Concat(derVersion1,
+		tlv(tagSet, derDigestAlg),
+		tlv(tagSeq, derOIDData), // detached: no eContent
+		tlv(0xA0, certs...))
+	return p, nil
+}
+
+// matches reports whether p was built from cert and chain.
+func (p *cmsParts) matches(cert *x509.Certificate, chain []*x509.Certificate) bool {
+	return p != nil && p.cert == cert && slices.Equal(p.chain, chain)
+}
+
+// partsFor returns the CMS parts for s: cached on a KeySigner (rebuilt if its certificate or
+// chain was replaced since), built afresh for other signers.
+func partsFor(s Signer) (*cmsParts, error) {
+	cert, chain := s.Certificate(), s.Chain()
+	k, ok := s.(*KeySigner)
+	if !ok {
+		return newCMSParts(cert, chain, s.Public())
+	}
+	alg, err := signatureAlgorithm(s.Public())
+	if err != nil {
+		return nil, err
+	}
+	if p := k.parts.Load(); p.matches(cert, chain) && bytes.Equal(alg, p.sigAlg) { // the key may have been replaced too
+		return p, nil
+	}
+	p, err := newCMSParts(cert, chain, s.Public())
+	if err != nil {
+		return nil, err
+	}
+	k.parts.Store(p)
+	return p, nil
+}
+
+// derLen is the size of a DER element with n bytes of content.
+func derLen(n int) int {
+	switch {
+	case n < 0x80:
+		return 2 + n
+	case n < 0x100:
+		return 3 + n
+	case n < 0x10000:
+		return 4 + n
+	case n < 0x1000000:
+		return 5 + n
+	}
+	return 6 + n
+}
+
+// appendHeader appends a DER tag and length.
+func appendHeader(b []byte, tag byte, n int) []byte {
+	b = append(b, tag)
+	switch {
+	case n < 0x80:
+		return append(b, byte(n))
+	case n < 0x100:
+		return append(b, 0x81, byte(n))
+	case n < 0x10000:
+		return append(b, 0x82, byte(n>>8), byte(n))
+	case n < 0x1000000:
+		return append(b, 0x83, byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(b, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
 // buildCMS signs the SHA-256 digest of the signed bytes and returns the DER ContentInfo.
 // unsigned, when set, is given the signature value and returns unsigned attributes to add
 // (the RFC 3161 timestamp token for B-T).
 func buildCMS(digest []byte, s Signer, unsigned func(sigValue []byte) ([][]byte, error)) ([]byte, error) {
-	cert := s.Certificate()
-	sigAlg, err := signatureAlgorithm(s.Public())
+	p, err := partsFor(s)
 	if err != nil {
 		return nil, err
 	}
-	attrs := [][]byte{
-		attribute(oidContentType, mustMarshal(oidData)),
-		attribute(oidMessageDigest, tlv(tagOcts, digest)),
-		attribute(oidSigningCertV2, signingCertificateV2(cert)),
-	}
-	signedAttrs := derSetOf(tagSet, attrs)
+	// message-digest: SEQUENCE { OID, SET { OCTET STRING digest } }
+	md := make([]byte, 0, derLen(len(derOIDMsgDigest)+derLen(derLen(len(digest)))))
+	md = appendHeader(md, tagSeq, len(derOIDMsgDigest)+derLen(derLen(len(digest))))
+	md = append(md, derOIDMsgDigest...)
+	md = appendHeader(md, tagSet, derLen(len(digest)))
+	md = appendHeader(md, tagOcts, len(digest))
+	md = append(md, digest...)
+	signedAttrs := derSetOf(tagSet, [][]byte{p.contentType, md, p.certV2})
 	h := sha256.Sum256(signedAttrs)
 	sig, err := s.Sign(rand.Reader, h[:], crypto.SHA256)
 	if err != nil {
@@ -146,26 +258,26 @@ func buildCMS(digest []byte, s Signer, unsigned func(sigValue []byte) ([][]byte,
 			unsignedAttrs = derSetOf(0xA1, ua)
 		}
 	}
-	digestAlg := algID(oidSHA256, false)
-	sid := tlv(tagSeq, cert.RawIssuer, mustMarshal(cert.SerialNumber))
-	signerInfo := tlv(tagSeq,
-		mustMarshal(1), sid, digestAlg,
-		append([]byte{0xA0}, signedAttrs[1:]...), // [0] IMPLICIT SET OF Attribute
-		sigAlg, tlv(tagOcts, sig), unsignedAttrs)
-	var certs [][]byte
-	certs = append(certs, cert.Raw)
-	for _, c := range s.Chain() {
-		if c != nil && !c.Equal(cert) {
-			certs = append(certs, c.Raw)
-		}
-	}
-	signedData := tlv(tagSeq,
-		mustMarshal(1),
-		tlv(tagSet, digestAlg),
-		tlv(tagSeq, mustMarshal(oidData)), // detached: no eContent
-		tlv(0xA0, certs...),
-		tlv(tagSet, signerInfo))
-	return tlv(tagSeq, mustMarshal(oidSignedData), tlv(0xA0, signedData)), nil
+	// signerInfo, signedData and contentInfo are written in one buffer of their exact size.
+	siLen := len(p.siHead) + len(signedAttrs) + len(p.sigAlg) + derLen(len(sig)) + len(unsignedAttrs)
+	sdLen := len(p.sdHead) + derLen(derLen(siLen))
+	ciLen := len(derOIDSignedDat) + derLen(derLen(sdLen))
+	out := make([]byte, 0, derLen(ciLen))
+	out = appendHeader(out, tagSeq, ciLen)
+	out = append(out, derOIDSignedDat...)
+	out = appendHeader(out, 0xA0, derLen(sdLen))
+	out = appendHeader(out, tagSeq, sdLen)
+	out = append(out, p.sdHead...)
+	out = appendHeader(out, tagSet, derLen(siLen))
+	out = appendHeader(out, tagSeq, siLen)
+	out = append(out, p.siHead...)
+	out = append(out, 0xA0) // [0] IMPLICIT SET OF Attribute
+	out = append(out, signedAttrs[1:]...)
+	out = append(out, p.sigAlg...)
+	out = appendHeader(out, tagOcts, len(sig))
+	out = append(out, sig...)
+	out = append(out, unsignedAttrs...)
+	return out, nil
 }
 
 // Parsing, for verification.

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"hash"
 	"image"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 
@@ -198,10 +200,9 @@ func pdfDate(t time.Time) string {
 	return fmt.Sprintf("D:%s%c%02d'%02d'", t.Format("20060102150405"), sign, off/3600, off%3600/60)
 }
 
-var literalEscaper = strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`)
-
-// pdfText encodes s as a PDF text string: a literal when it is printable ASCII, else UTF-16BE hex.
-func pdfText(s string) string {
+// appendPDFText appends s as a PDF text string: a literal when it is printable ASCII (with \\, (
+// and ) escaped), else UTF-16BE hex with a byte order mark.
+func appendPDFText(b []byte, s string) []byte {
 	ascii := true
 	for _, r := range s {
 		if r < 0x20 || r > 0x7E {
@@ -210,19 +211,39 @@ func pdfText(s string) string {
 		}
 	}
 	if ascii {
-		return "(" + literalEscaper.Replace(s) + ")"
+		b = append(b, '(')
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c == '\\' || c == '(' || c == ')' {
+				b = append(b, '\\')
+			}
+			b = append(b, s[i])
+		}
+		return append(b, ')')
 	}
-	var b strings.Builder
-	b.WriteString("<FEFF")
-	for _, u := range utf16.Encode([]rune(s)) {
-		fmt.Fprintf(&b, "%04X", u)
+	const hexDigits = "0123456789ABCDEF"
+	unit := func(b []byte, u rune) []byte {
+		return append(b, hexDigits[u>>12&15], hexDigits[u>>8&15], hexDigits[u>>4&15], hexDigits[u&15])
 	}
-	b.WriteString(">")
-	return b.String()
+	b = append(b, "<FEFF"...)
+	for _, r := range s { // invalid UTF-8 reads as U+FFFD, as in utf16.Encode([]rune(s))
+		if r >= 0x10000 {
+			r1, r2 := utf16.EncodeRune(r)
+			b = unit(unit(b, r1), r2)
+		} else {
+			b = unit(b, r)
+		}
+	}
+	return append(b, '>')
 }
+
+// pdfText is appendPDFText as a string.
+func pdfText(s string) string { return string(appendPDFText(nil, s)) }
 
 // zeros fills the /Contents placeholder.
 var zeros = strings.Repeat("0", 512)
+
+// sigDictPool holds the buffers the signature dictionary is written in.
+var sigDictPool = sync.Pool{New: func() any { return new([]byte) }}
 
 // checkReaders, set by this package's tests only, is called with every update written: it
 // compares pdfdoc's lazy reader with pdfcpu's whole-document parse on the same input.
@@ -239,28 +260,32 @@ func signOnce(pdf []byte, s Signer, opts Options, reserve int, prefixHash func()
 	if name == "" {
 		name = s.Certificate().Subject.CommonName
 	}
-	var d bytes.Buffer
-	d.Grow(2*reserve + 1024)
-	d.WriteString("<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached\n")
-	fmt.Fprintf(&d, "/M %s\n", pdfText(pdfDate(t)))
-	if name != "" {
-		fmt.Fprintf(&d, "/Name %s\n", pdfText(name))
+	// The dictionary (mostly the /Contents placeholder's zeros) is written in a buffer reused
+	// across signatures; AddSignatureField copies it into the new file.
+	dp := sigDictPool.Get().(*[]byte)
+	defer sigDictPool.Put(dp)
+	d := (*dp)[:0]
+	if need := 2*reserve + 1024; cap(d) < need {
+		d = make([]byte, 0, need)
 	}
-	if opts.Reason != "" {
-		fmt.Fprintf(&d, "/Reason %s\n", pdfText(opts.Reason))
+	d = append(d, "<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached\n/M "...)
+	d = appendPDFText(d, pdfDate(t))
+	for _, e := range [...]struct{ key, v string }{
+		{"\n/Name ", name}, {"\n/Reason ", opts.Reason}, {"\n/Location ", opts.Location}, {"\n/ContactInfo ", opts.ContactInfo},
+	} {
+		if e.v != "" {
+			d = append(d, e.key...)
+			d = appendPDFText(d, e.v)
+		}
 	}
-	if opts.Location != "" {
-		fmt.Fprintf(&d, "/Location %s\n", pdfText(opts.Location))
-	}
-	if opts.ContactInfo != "" {
-		fmt.Fprintf(&d, "/ContactInfo %s\n", pdfText(opts.ContactInfo))
-	}
-	d.WriteString(byteRangeMark + "\n")
-	d.WriteString(contentsKey)
+	d = append(d, '\n')
+	d = append(d, byteRangeMark+"\n"...)
+	d = append(d, contentsKey...)
 	for n := 2 * reserve; n > 0; n -= len(zeros) {
-		d.WriteString(zeros[:min(n, len(zeros))])
+		d = append(d, zeros[:min(n, len(zeros))]...)
 	}
-	d.WriteString(">\n>>")
+	d = append(d, ">\n>>"...)
+	*dp = d
 
 	field := pdfdoc.SignatureField{}
 	if v := opts.Visible; v != nil {
@@ -284,12 +309,12 @@ func signOnce(pdf []byte, s Signer, opts Options, reserve int, prefixHash func()
 			return nil, 0, fmt.Errorf("signing: the visible signature's rectangle %v is empty", r)
 		}
 	}
-	out, err := pdfdoc.AddSignatureField(pdf, field, d.Bytes())
+	out, err := pdfdoc.AddSignatureField(pdf, field, d)
 	if err != nil {
 		return nil, 0, err
 	}
 	if checkReaders != nil {
-		if err := checkReaders(pdf, field, d.Bytes(), out); err != nil {
+		if err := checkReaders(pdf, field, d, out); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -305,11 +330,21 @@ func signOnce(pdf []byte, s Signer, opts Options, reserve int, prefixHash func()
 	if out[holeEnd-1] != '>' {
 		return nil, 0, errors.New("signing: internal error: /Contents placeholder misplaced")
 	}
-	rng := fmt.Sprintf("/ByteRange [0 %d %d %d]", holeStart, holeEnd, len(out)-holeEnd)
+	var rb [len(byteRangeMark) + 32]byte
+	rng := append(rb[:0], "/ByteRange [0 "...)
+	rng = strconv.AppendInt(rng, int64(holeStart), 10)
+	rng = append(rng, ' ')
+	rng = strconv.AppendInt(rng, int64(holeEnd), 10)
+	rng = append(rng, ' ')
+	rng = strconv.AppendInt(rng, int64(len(out)-holeEnd), 10)
+	rng = append(rng, ']')
 	if len(rng) > len(byteRangeMark) {
 		return nil, 0, errors.New("signing: the file is too large for the byte range placeholder")
 	}
-	copy(out[br:], rng+strings.Repeat(" ", len(byteRangeMark)-len(rng)))
+	for len(rng) < len(byteRangeMark) {
+		rng = append(rng, ' ')
+	}
+	copy(out[br:], rng)
 
 	h, err := prefixHash()
 	if err != nil {

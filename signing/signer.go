@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -32,6 +33,9 @@ type KeySigner struct {
 	Key   crypto.Signer
 	Cert  *x509.Certificate
 	Certs []*x509.Certificate // chain without the leaf
+
+	// parts caches the CMS parts that depend only on the certificates (cms.go).
+	parts atomic.Pointer[cmsParts]
 }
 
 func (k *KeySigner) Public() crypto.PublicKey { return k.Key.Public() }
