@@ -141,14 +141,7 @@ func AddReceiveStamp(pdf []byte, st ReceiveStamp, slot int, font *Font) (out []b
 	}, art.content, true))
 
 	xname := "SbRcv1"
-	xobjs := types.Dict{}
-	if p.resources != nil {
-		if xd, _ := d.resolveDict(p.resources["XObject"]); xd != nil {
-			for k, v := range xd {
-				xobjs[k] = v
-			}
-		}
-	}
+	xobjs := pageXObjects(d, p)
 	for k := 2; xobjs[xname] != nil; k++ {
 		xname = "SbRcv" + strconv.Itoa(k)
 	}
@@ -159,51 +152,9 @@ func AddReceiveStamp(pdf []byte, st ReceiveStamp, slot int, font *Font) (out []b
 	pre := u.add(streamBody(nil, []byte("q\n"), false))
 	post := u.add(streamBody(nil, []byte(fmt.Sprintf("Q\nq %s cm /%s Do Q\n", m.String(), types.EncodeName(xname))), false))
 
-	contents := types.Array{pre}
-	if c, ok := p.dict["Contents"]; ok {
-		co, err := d.resolve(c)
-		if err != nil {
-			return nil, damagedf(err, "page 1's content cannot be read")
-		}
-		switch v := co.(type) {
-		case types.StreamDict:
-			contents = append(contents, c)
-		case types.Array:
-			for _, e := range v {
-				if r, ok := e.(types.IndirectRef); ok {
-					contents = append(contents, r)
-				}
-			}
-		case nil:
-		default:
-			return nil, damagedf(nil, "page 1's /Contents is not a stream")
-		}
+	if err := rewritePage(d, u, p, pre, post, xobjs, "page 1"); err != nil {
+		return nil, err
 	}
-	contents = append(contents, post)
-
-	res := types.Dict{}
-	for k, v := range p.resources {
-		res[k] = v
-	}
-	res["XObject"] = xobjs
-
-	nd := types.Dict{}
-	for k, v := range p.dict {
-		nd[k] = v
-	}
-	// Inherited attributes are written on the page itself: the new page object must not depend
-	// on the page tree for what it looks like.
-	nd["Type"] = types.Name("Page")
-	nd["Contents"] = contents
-	nd["Resources"] = res
-	nd["MediaBox"] = rectArray(p.mediaBox)
-	if p.cropBox != nil {
-		nd["CropBox"] = rectArray(*p.cropBox)
-	}
-	if p.rotate != 0 || nd["Rotate"] != nil {
-		nd["Rotate"] = types.Integer(p.rotate)
-	}
-	u.set(p.num, p.gen, objBytes(nd))
 	return u.bytes(), nil
 }
 

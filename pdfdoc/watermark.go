@@ -111,14 +111,7 @@ func Watermark(pdf []byte, lines []string, font *Font) (out []byte, err error) {
 		}
 		mf := matrix{fs, 0, 0, fs, geo.vw / 2, footMargin * geo.scale}.then(geo.v2u)
 
-		xobjs := types.Dict{}
-		if p.resources != nil {
-			if xd, _ := d.resolveDict(p.resources["XObject"]); xd != nil {
-				for k, v := range xd {
-					xobjs[k] = v
-				}
-			}
-		}
+		xobjs := pageXObjects(d, p)
 		dn, fn := freeName(xobjs, "SbWm"), ""
 		xobjs[dn] = diagRef
 		fn = freeName(xobjs, "SbWmFoot")
@@ -126,49 +119,9 @@ func Watermark(pdf []byte, lines []string, font *Font) (out []byte, err error) {
 		post := u.add(streamBody(nil, []byte(fmt.Sprintf("Q\nq %s cm /%s Do Q\nq %s cm /%s Do Q\n",
 			md.String(), types.EncodeName(dn), mf.String(), types.EncodeName(fn))), false))
 
-		contents := types.Array{pre}
-		if c, ok := p.dict["Contents"]; ok {
-			co, err := d.resolve(c)
-			if err != nil {
-				return nil, damagedf(err, "page %d's content cannot be read", n+1)
-			}
-			switch v := co.(type) {
-			case types.StreamDict:
-				contents = append(contents, c)
-			case types.Array:
-				for _, e := range v {
-					if r, ok := e.(types.IndirectRef); ok {
-						contents = append(contents, r)
-					}
-				}
-			case nil:
-			default:
-				return nil, damagedf(nil, "page %d's /Contents is not a stream", n+1)
-			}
+		if err := rewritePage(d, u, p, pre, post, xobjs, pageName(n+1)); err != nil {
+			return nil, err
 		}
-		contents = append(contents, post)
-
-		res := types.Dict{}
-		for k, v := range p.resources {
-			res[k] = v
-		}
-		res["XObject"] = xobjs
-		nd := types.Dict{}
-		for k, v := range p.dict {
-			nd[k] = v
-		}
-		// Inherited attributes are made explicit, as for the stamp.
-		nd["Type"] = types.Name("Page")
-		nd["Contents"] = contents
-		nd["Resources"] = res
-		nd["MediaBox"] = rectArray(p.mediaBox)
-		if p.cropBox != nil {
-			nd["CropBox"] = rectArray(*p.cropBox)
-		}
-		if p.rotate != 0 || nd["Rotate"] != nil {
-			nd["Rotate"] = types.Integer(p.rotate)
-		}
-		u.set(p.num, p.gen, objBytes(nd))
 	}
 	return u.bytes(), nil
 }
