@@ -340,54 +340,17 @@ func (d *document) readPages() error {
 	if !ok {
 		return damagedf(nil, "its page tree is missing")
 	}
-	visited := map[int]bool{}
-	var walk func(ref types.IndirectRef, in inherited, depth int) error
-	walk = func(ref types.IndirectRef, in inherited, depth int) error {
-		if depth > maxPageTreeDepth {
-			return damagedf(nil, "its page tree is too deep")
-		}
-		num := int(ref.ObjectNumber)
-		if visited[num] {
-			return damagedf(nil, "its page tree loops back on itself")
-		}
-		visited[num] = true
-		node, err := d.resolveDict(ref)
-		if err != nil || node == nil {
-			return damagedf(err, "its page tree refers to a missing page (object %d)", num)
-		}
-		in = in.with(node)
-		kids, isNode := node["Kids"]
-		if t, _ := node["Type"].(types.Name); t == "Page" || (t != "Pages" && !isNode) {
-			d.info.Pages++
-			if d.page1 == nil {
-				p, err := d.makePage(ref, node, in)
-				if err != nil {
-					return err
-				}
-				d.page1 = p
-			}
-			return nil
-		}
-		ko, err := d.resolve(kids)
-		if err != nil {
-			return damagedf(err, "its page tree cannot be read")
-		}
-		arr, ok := ko.(types.Array)
-		if !ok {
-			return damagedf(nil, "its page tree has a node without a list of pages")
-		}
-		for _, k := range arr {
-			kr, ok := k.(types.IndirectRef)
-			if !ok {
-				return damagedf(nil, "its page tree holds a page that is not an object of its own")
-			}
-			if err := walk(kr, in, depth+1); err != nil {
+	if err := d.walkPageTree(root, func(ref types.IndirectRef, node types.Dict, in inherited) error {
+		d.info.Pages++
+		if d.page1 == nil {
+			p, err := d.makePage(ref, node, in)
+			if err != nil {
 				return err
 			}
+			d.page1 = p
 		}
 		return nil
-	}
-	if err := walk(root, inherited{}, 0); err != nil {
+	}); err != nil {
 		return err
 	}
 	if d.info.Pages == 0 || d.page1 == nil {
@@ -476,4 +439,50 @@ func (d *document) box(o types.Object) (*rect, error) {
 		return nil, fmt.Errorf("empty rectangle")
 	}
 	return &r, nil
+}
+
+// walkPageTree visits the leaves (pages) of the page tree under root in order, with the
+// attributes they inherit. A tree that is too deep, loops, or refers to missing or malformed
+// nodes is damaged.
+func (d *document) walkPageTree(root types.IndirectRef, leaf func(ref types.IndirectRef, node types.Dict, in inherited) error) error {
+	visited := map[int]bool{}
+	var walk func(ref types.IndirectRef, in inherited, depth int) error
+	walk = func(ref types.IndirectRef, in inherited, depth int) error {
+		if depth > maxPageTreeDepth {
+			return damagedf(nil, "its page tree is too deep")
+		}
+		num := int(ref.ObjectNumber)
+		if visited[num] {
+			return damagedf(nil, "its page tree loops back on itself")
+		}
+		visited[num] = true
+		node, err := d.resolveDict(ref)
+		if err != nil || node == nil {
+			return damagedf(err, "its page tree refers to a missing page (object %d)", num)
+		}
+		in = in.with(node)
+		kids, isNode := node["Kids"]
+		if t, _ := node["Type"].(types.Name); t == "Page" || (t != "Pages" && !isNode) {
+			return leaf(ref, node, in)
+		}
+		ko, err := d.resolve(kids)
+		if err != nil {
+			return damagedf(err, "its page tree cannot be read")
+		}
+		arr, ok := ko.(types.Array)
+		if !ok {
+			return damagedf(nil, "its page tree has a node without a list of pages")
+		}
+		for _, k := range arr {
+			kr, ok := k.(types.IndirectRef)
+			if !ok {
+				return damagedf(nil, "its page tree holds a page that is not an object of its own")
+			}
+			if err := walk(kr, in, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(root, inherited{}, 0)
 }

@@ -196,48 +196,14 @@ func (d *document) allPages() ([]*page, error) {
 		return nil, damagedf(nil, "its page tree is missing")
 	}
 	var out []*page
-	visited := map[int]bool{}
-	var walk func(ref types.IndirectRef, in inherited, depth int) error
-	walk = func(ref types.IndirectRef, in inherited, depth int) error {
-		num := int(ref.ObjectNumber)
-		if depth > maxPageTreeDepth || visited[num] {
-			return damagedf(nil, "its page tree is too deep or loops back on itself")
-		}
-		visited[num] = true
-		node, err := d.resolveDict(ref)
-		if err != nil || node == nil {
-			return damagedf(err, "its page tree refers to a missing page (object %d)", num)
-		}
-		in = in.with(node)
-		kids, isNode := node["Kids"]
-		if t, _ := node["Type"].(types.Name); t == "Page" || (t != "Pages" && !isNode) {
-			p, err := d.makePage(ref, node, in)
-			if err != nil {
-				return damagedf(err, "page %d cannot be read", len(out)+1)
-			}
-			out = append(out, p)
-			return nil
-		}
-		ko, err := d.resolve(kids)
+	if err := d.walkPageTree(root, func(ref types.IndirectRef, node types.Dict, in inherited) error {
+		p, err := d.makePage(ref, node, in)
 		if err != nil {
-			return damagedf(err, "its page tree cannot be read")
+			return damagedf(err, "page %d cannot be read", len(out)+1)
 		}
-		arr, ok := ko.(types.Array)
-		if !ok {
-			return damagedf(nil, "its page tree has a node without a list of pages")
-		}
-		for _, k := range arr {
-			kr, ok := k.(types.IndirectRef)
-			if !ok {
-				return damagedf(nil, "its page tree holds a page that is not an object of its own")
-			}
-			if err := walk(kr, in, depth+1); err != nil {
-				return err
-			}
-		}
+		out = append(out, p)
 		return nil
-	}
-	if err := walk(root, inherited{}, 0); err != nil {
+	}); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
