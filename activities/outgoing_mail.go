@@ -241,3 +241,79 @@ func (a *Activities) outgoingMessage(ctx context.Context, o storage.Outgoing, pd
 		Attachments: []notify.Attachment{{Name: name, ContentType: "application/pdf", Data: bytes.Clone(pdf)}},
 	}
 }
+
+// ResendResult is what ResendOutgoingMail did for each address not yet delivered.
+type ResendResult struct {
+	Address string `json:"address"`
+	Status  string `json:"status"` // delivered | failed
+	Error   string `json:"error,omitempty"`
+}
+
+// ResendOutgoingMail sends a dispatched letter once more to every e-mail address that has not
+// received it (pending rows left by a worker without an SMTP server, rows given up after their
+// tries), for an operator (`saraban outgoing resend`). It is not an activity: it runs where
+// the operator runs it, with the same store, files and mailer, and each try is recorded on the
+// delivery row (and audited) as the worker's are. Addresses already delivered are not touched.
+func (a *Activities) ResendOutgoingMail(ctx context.Context, outgoingID string) ([]ResendResult, error) {
+	if a.Mail == nil || a.Mail.Sender == nil {
+		return nil, fmt.Errorf("no SMTP server: give --smtp-addr and --smtp-from (or --outgoing-mail-from)")
+	}
+	ms, ok := a.Store.(OutgoingMailStore)
+	if !ok {
+		return nil, fmt.Errorf("the store does not record e-mail deliveries")
+	}
+	st, ok := a.Store.(OutgoingStore)
+	if !ok {
+		return nil, fmt.Errorf("the store does not keep outgoing letters")
+	}
+	o, err := st.GetOutgoing(ctx, outgoingID)
+	if err != nil {
+		return nil, err
+	}
+	var signed *storage.OutgoingRevision
+	for i := range o.Revisions {
+		if o.Revisions[i].Kind == "signed" {
+			signed = &o.Revisions[i]
+		}
+	}
+	if signed == nil || o.DocNumber == "" || (o.Status != storage.OutgoingSent && o.Status != storage.OutgoingSigned) {
+		return nil, fmt.Errorf("outgoing letter %s is %s: only a signed letter is sent by e-mail", o.ID, o.Status)
+	}
+	var todo []string
+	for _, d := range o.Deliveries {
+		if d.Kind == "email" && d.Status != "delivered" {
+			todo = append(todo, d.Recipient)
+		}
+	}
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	pdf, err := a.getFile(ctx, signed.ObjectKey)
+	if err != nil {
+		return nil, err
+	}
+	if sum := sha256.Sum256(pdf); hex.EncodeToString(sum[:]) != signed.SHA256 {
+		return nil, fmt.Errorf("the signed PDF of outgoing letter %s (%s) does not match its digest", o.ID, signed.ObjectKey)
+	}
+	msg := a.outgoingMessage(ctx, o, pdf)
+	var out []ResendResult
+	for _, addr := range todo {
+		m := msg
+		m.To = addr
+		m.MessageID = OutgoingMessageID(o.ID, addr, a.Mail.domain())
+		sendErr := a.Mail.Sender.Send(ctx, m)
+		if sendErr != nil && ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		errText := ""
+		if sendErr != nil {
+			errText = sendErr.Error()
+		}
+		d, err := ms.RecordEmailAttempt(ctx, o.ID, addr, m.MessageID, sendErr == nil, errText)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, ResendResult{Address: addr, Status: d.Status, Error: d.Error})
+	}
+	return out, nil
+}

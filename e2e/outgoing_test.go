@@ -506,6 +506,28 @@ func TestOutgoingEmailServerDown(t *testing.T) {
 		row["subject"] != "แจ้งเวียนผลการประชุม" || row["signer_id"] != "governor" || row["status"] != "sent" || !strings.HasPrefix(lines[0], `{"series":"normal","send_number":"1",`) {
 		t.Fatalf("register export jsonl:\n%s", strings.Join(lines, "\n"))
 	}
+
+	// The server is back: the operator resends the given-up address, once, and only it.
+	before := len(smtp.messages(t))
+	smtp.Start()
+	var res []activities.ResendResult
+	if err := json.Unmarshal([]byte(run("outgoing", "resend", b.ID, "--smtp-addr", smtp.Addr, "--smtp-from", "saraban@land-songkhla.example", "--json")), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Address != "dol@dol.example" || res[0].Status != "delivered" {
+		t.Fatalf("outgoing resend: %+v", res)
+	}
+	if msgs := smtp.waitMessages(t, before+1); len(msgs) != before+1 || msgs[len(msgs)-1].rcpts[0] != "dol@dol.example" {
+		t.Fatalf("after the resend the server holds %d messages", len(msgs))
+	}
+	if got, _ := s.db.GetOutgoing(context.Background(), b.ID); got.Deliveries[0].Status != "delivered" {
+		t.Fatalf("delivery after resend: %+v", got.Deliveries)
+	}
+	// Nothing left to send: a second resend sends nothing.
+	if out := run("outgoing", "resend", b.ID, "--smtp-addr", smtp.Addr, "--smtp-from", "saraban@land-songkhla.example", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("second resend: %s", out)
+	}
+	smtp.Stop()
 }
 
 func (s *stack) waitSent(t *testing.T, id string) storage.Outgoing {

@@ -55,6 +55,7 @@ func outgoingCommand() *cli.Command {
 			step("return", "return the draft with comments (reviewer); it goes on only when resubmitted", file("a corrected draft PDF")),
 			step("resubmit", "submit a new draft after a return", file("the new draft PDF (required)")),
 			step("sign", "sign: the send number is stamped, then the letter signed with the signer's key on the worker and dispatched"),
+			outgoingResendCommand(),
 			{
 				Name: "show", Usage: "an outgoing letter: status, number, revisions, steps, deliveries", ArgsUsage: "ID",
 				Flags: []cli.Flag{&cli.StringFlag{Name: "as", Usage: "the person who asks"}, jsonFlag()},
@@ -248,5 +249,65 @@ func keysCommand() *cli.Command {
 				})
 			},
 		}, keysFilesCommand()},
+	}
+}
+
+// outgoingResendCommand is `saraban outgoing resend ID`: the operator sends a dispatched letter
+// again to the e-mail addresses that have not received it (pending for want of an SMTP server
+// at dispatch, or given up after their tries).
+func outgoingResendCommand() *cli.Command {
+	return &cli.Command{
+		Name: "resend", Usage: "send a dispatched letter again to its e-mail addresses that have not received it", ArgsUsage: "ID",
+		Flags: append(append(notifyFlags(),
+			&cli.StringFlag{Name: "outgoing-mail-from", EnvVars: envs("OUTGOING_MAIL_FROM"), Usage: "sender of the letter's e-mail (default: --smtp-from)"}),
+			fileKeysFlag(), jsonFlag()),
+		Action: func(c *cli.Context) error {
+			id := c.Args().First()
+			if id == "" {
+				return usageError("outgoing resend: give the outgoing letter's id")
+			}
+			return withDB(c, func(ctx context.Context, db *storage.DB) error {
+				d, err := newDeliverer(c, db)
+				if err != nil {
+					return fail(c, err)
+				}
+				if d.Mailer == nil {
+					return usageError("outgoing resend: give the SMTP server: --smtp-addr HOST:PORT --smtp-from ADDRESS")
+				}
+				sender := *d.Mailer
+				if from := c.String("outgoing-mail-from"); from != "" {
+					sender.From = from
+				}
+				blobs, err := openVault(c)
+				if err != nil {
+					return fail(c, err)
+				}
+				acts := &activities.Activities{Store: db, Blobs: blobs, Mail: &activities.OutgoingMail{Sender: &sender}}
+				res, err := acts.ResendOutgoingMail(ctx, id)
+				if err != nil {
+					return fail(c, err)
+				}
+				if c.Bool("json") {
+					if res == nil {
+						res = []activities.ResendResult{}
+					}
+					return printJSON(c, res)
+				}
+				if len(res) == 0 {
+					fmt.Fprintln(c.App.Writer, "every e-mail address has received it already")
+				}
+				failed := 0
+				for _, r := range res {
+					fmt.Fprintf(c.App.Writer, "%-40s %s %s\n", r.Address, r.Status, r.Error)
+					if r.Status != "delivered" {
+						failed++
+					}
+				}
+				if failed > 0 {
+					return exitError{code: 1, msg: fmt.Sprintf("%d address(es) still not reached", failed)}
+				}
+				return nil
+			})
+		},
 	}
 }
