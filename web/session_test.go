@@ -203,3 +203,41 @@ func mustReq(t *testing.T, u string) *http.Request {
 	}
 	return req
 }
+
+func TestPeopleChangeTheirOwnPassword(t *testing.T) {
+	s := newSite(t)
+	pass := s.account("panisa", false)
+	b := s.browser()
+	b.login("panisa", pass)
+	if p := b.get("/account/password"); p.Status != 200 || !strings.Contains(p.Body, "เปลี่ยนรหัสผ่าน") {
+		t.Fatalf("password page: %d", p.Status)
+	}
+	for _, c := range []struct {
+		current, new, again string
+		status              int
+	}{
+		{"wrong-password", "a-new-secret-1", "a-new-secret-1", http.StatusForbidden},
+		{pass, "a-new-secret-1", "a-new-secret-2", http.StatusUnprocessableEntity},
+		{pass, "short", "short", http.StatusUnprocessableEntity},
+		{pass, "panisa-secret-9", "panisa-secret-9", http.StatusUnprocessableEntity},
+	} {
+		if p := b.post("/account/password", url.Values{"current": {c.current}, "new": {c.new}, "again": {c.again}}); p.Status != c.status {
+			t.Fatalf("%+v: %d, want %d", c, p.Status, c.status)
+		}
+	}
+	if p := b.post("/account/password", url.Values{"current": {pass}, "new": {"a-new-secret-1"}, "again": {"a-new-secret-1"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("change: %d\n%s", p.Status, p.Body)
+	}
+	// The session ended; the old password no longer works, the new one does.
+	if p := b.get("/"); p.Status != http.StatusSeeOther {
+		t.Fatalf("after the change the old session still works: %d", p.Status)
+	}
+	if p := s.browser().tryLogin("panisa", pass); p.Status == http.StatusSeeOther {
+		t.Fatal("the old password still signs in")
+	}
+	b.login("panisa", "a-new-secret-1")
+	var n int
+	if err := s.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'account.password' AND subject_id = 'panisa'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("password changes audited: %d, %v", n, err)
+	}
+}
