@@ -320,7 +320,7 @@ func TestLazyObjStmSelfLength(t *testing.T) {
 	// Point the object stream's /Length at an object it contains.
 	k := bytes.Index(in, []byte("/Type /ObjStm /Length "))
 	if k < 0 {
-		t.Skip("no object stream written as expected")
+		t.Fatal("qpdf wrote no object stream as expected: the test input must be rebuilt")
 	}
 	x, err := readXRef(in)
 	if err != nil {
@@ -334,7 +334,7 @@ func TestLazyObjStmSelfLength(t *testing.T) {
 		}
 	}
 	if inside == 0 {
-		t.Skip("no small object number inside the first object stream")
+		t.Fatal("no small object number inside the first object stream: the test input must be rebuilt")
 	}
 	m := k + len("/Type /ObjStm /Length ")
 	for in[m] >= '0' && in[m] <= '9' {
@@ -342,7 +342,7 @@ func TestLazyObjStmSelfLength(t *testing.T) {
 	}
 	repl := []byte(fmt.Sprintf("/Type/ObjStm/Length %d 0 R", inside))
 	if len(repl) > m-k {
-		t.Skipf("no room: %q", in[k:m])
+		t.Fatalf("no room to rewrite %q: the test input must be rebuilt", in[k:m])
 	}
 	in = bytes.Clone(in)
 	copy(in[k:m], append(repl, bytes.Repeat([]byte(" "), m-k-len(repl))...))
