@@ -82,7 +82,7 @@ func TestSignInputs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			info, err := pdfdoc.Inspect(in, 0)
 			if err != nil {
-				t.Skipf("input refused by Inspect: %v", err)
+				t.Fatalf("input refused by Inspect: %v", err)
 			}
 			out, err := Sign(in, p.rsa, Options{Reason: "ลงนาม", Time: testTime})
 			if err != nil {
