@@ -51,7 +51,7 @@ run: demo
 	test -f .state/keys/files.key || $(SARABAN) keys files --out .state/keys/files.key
 	$(SARABAN) user demo --file .state/demo-accounts.txt
 	@echo "saraban: open http://127.0.0.1:8080/ and sign in with one of the accounts above"
-	$(SARABAN) dev --sign-keys .state/keys --file-keys .state/keys/files.key
+	$(SARABAN) dev --sign-keys .state/keys --file-keys .state/keys/files.key --trust .state/keys/ca.pem
 
 test: up
 	$(GO) test -count=1 -p 2 -timeout 60m $(TESTFLAGS) $(PKG)

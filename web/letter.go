@@ -156,6 +156,7 @@ type letterData struct {
 	UnitNames  map[string]string // unit code → name, for the lineage
 	Error      string
 	Form       map[string]string // what the viewer typed when an action was refused
+	Sigs       *letterSigs       // the signatures the letter came with (nil: none)
 }
 
 type letterRevView struct {
@@ -344,6 +345,7 @@ func (s *Server) letterData(r *http.Request, c *Ctx, id string, d policy.Decisio
 	for _, e := range l.Entries {
 		data.Entries = append(data.Entries, letterEntry{Entry: e, By: who(e.ReceivedBy)})
 	}
+	data.Sigs = s.letterSignatures(ctx, l)
 	data.Revs = letterRevViews(c, l)
 	if len(data.Revs) > 0 {
 		data.Sel = &data.Revs[len(data.Revs)-1]

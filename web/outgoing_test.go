@@ -47,6 +47,11 @@ func newOgSite(t *testing.T) *ogSite {
 		queue := "web-" + strings.ReplaceAll(t.Name(), "/", "-")
 		acts := testenv.Worker(t, srv.DB, blobs, tc, queue)
 		o.keyDir = string(acts.SignKeys.(activities.KeyDir))
+		trust, _, err := signing.LoadTrust(filepath.Join(o.keyDir, "ca.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Trust = trust
 		srv.Services.Outgoing = &routing.Client{Temporal: tc, TaskQueue: queue, Timeout: 2 * time.Minute}
 		srv.Services.Blobs = testenv.VaultOf(t, blobs)
 	})
@@ -245,6 +250,28 @@ func TestOutgoingDelegateSigns(t *testing.T) {
 	if p := other.get("/outgoing/" + id); p.Status != http.StatusNotFound {
 		t.Errorf("a branch clerk opens the letter: %d", p.Status)
 	}
+	// The branch's copy says who signed it, that the signature is valid and trusted, and that
+	// nothing but the branch's receive stamp was added after it.
+	var branchLetter string
+	for _, d := range out.Deliveries {
+		if d.Kind == "unit" {
+			branchLetter = d.LetterID
+		}
+	}
+	deadline = time.Now().Add(time.Minute)
+	for {
+		revs, err := s.db.Revisions(ctx, branchLetter)
+		if err == nil && len(revs) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the branch's copy was not stamped: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	p = other.get("/letters/" + branchLetter)
+	ogContain(t, "the branch's letter page", p.Body, `id="signatures"`, "ลายมือชื่อถูกต้อง", "ใบรับรองออกโดยผู้ออกใบรับรองที่ระบบเชื่อถือ",
+		"ไม่มีการแก้ไขเนื้อหาหลังลงนาม")
 	// The placement asked for is in the audit log with the capacity the deputy acted in.
 	var n int
 	if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'outgoing.sign.placement' AND actor = 'netanong'

@@ -7,6 +7,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"embed"
 	"errors"
 	"fmt"
@@ -44,6 +45,9 @@ type Server struct {
 	SecureCookies bool
 	// SessionTTL is a session's longest life, IdleTTL its longest idle time.
 	SessionTTL, IdleTTL time.Duration
+	// Trust holds the root certificates signatures on letters are checked against (--trust);
+	// nil: no chain is trusted, and the letter page says so.
+	Trust *x509.CertPool
 	// Digits is how numbers and dates are shown (Thai digits by default).
 	Digits thai.Digits
 	// DefaultLang is the language of a browser before sign-in ("th").

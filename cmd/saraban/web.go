@@ -16,6 +16,7 @@ import (
 	"github.com/saraban/saraban/intake"
 	"github.com/saraban/saraban/policy"
 	"github.com/saraban/saraban/routing"
+	"github.com/saraban/saraban/signing"
 	"github.com/saraban/saraban/storage"
 	"github.com/saraban/saraban/thai"
 	"github.com/saraban/saraban/viewer"
@@ -29,6 +30,7 @@ func webFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "session-ttl", Value: 12 * time.Hour, EnvVars: envs("SESSION_TTL"), Usage: "longest life of a web session"},
 		&cli.DurationFlag{Name: "session-idle", Value: 2 * time.Hour, EnvVars: envs("SESSION_IDLE"), Usage: "a web session ends after this long without use"},
 		&cli.StringFlag{Name: "display-digits", Value: "thai", EnvVars: envs("DISPLAY_DIGITS"), Usage: "digits on screens: thai or arabic"},
+		&cli.StringSliceFlag{Name: "trust", EnvVars: envs("TRUST"), Usage: "root certificates the signatures on letters are checked against: PEM or DER file, or a folder (repeatable)"},
 		&cli.StringFlag{Name: "oidc-issuer", EnvVars: envs("OIDC_ISSUER"), Usage: "OpenID Connect issuer URL (sign-in through the agency's identity provider)"},
 		&cli.StringFlag{Name: "oidc-client-id", EnvVars: envs("OIDC_CLIENT_ID")},
 		&cli.StringFlag{Name: "oidc-client-secret-file", EnvVars: envs("OIDC_CLIENT_SECRET_FILE"), Usage: "file holding the OpenID Connect client secret"},
@@ -44,6 +46,13 @@ func newWeb(c *cli.Context, db *storage.DB, in *intake.Service, rc *routing.Clie
 	}
 	w := &web.Server{DB: db, Policy: &policy.Engine{Store: db}, SecureCookies: c.Bool("secure-cookies"),
 		SessionTTL: c.Duration("session-ttl"), IdleTTL: c.Duration("session-idle"), Digits: digits, Log: log}
+	if roots := c.StringSlice("trust"); len(roots) > 0 {
+		pool, _, err := signing.LoadTrust(roots...)
+		if err != nil {
+			return nil, fmt.Errorf("--trust: %w", err)
+		}
+		w.Trust = pool
+	}
 	w.Services.Intake = in
 	w.Services.Actor = rc
 	w.Services.Outgoing = rc
