@@ -120,40 +120,16 @@ func (a *Activities) mailOutgoing(ctx context.Context, o storage.Outgoing, addrs
 	if len(todo) == 0 {
 		return failed, nil
 	}
-	var signed *storage.OutgoingRevision
-	for i := range o.Revisions {
-		if o.Revisions[i].Kind == "signed" {
-			signed = &o.Revisions[i]
-		}
-	}
-	if signed == nil || o.DocNumber == "" {
-		return failed, temporal.NewNonRetryableApplicationError(fmt.Sprintf("outgoing letter %s is not signed yet", o.ID), "NotFound", nil)
-	}
-	pdf, err := a.getFile(ctx, signed.ObjectKey)
+	pdf, err := a.signedPDF(ctx, o)
 	if err != nil {
 		return failed, err
-	}
-	if sum := sha256.Sum256(pdf); hex.EncodeToString(sum[:]) != signed.SHA256 {
-		return failed, fmt.Errorf("the signed PDF of outgoing letter %s (%s) does not match its digest", o.ID, signed.ObjectKey)
 	}
 	msg := a.outgoingMessage(ctx, o, pdf)
 	retry, minAttempts := []string{}, 0
 	var lastErr error
 	for _, addr := range todo {
-		m := msg
-		m.To = addr
-		m.MessageID = OutgoingMessageID(o.ID, addr, a.Mail.domain())
-		sendErr := a.Mail.Sender.Send(ctx, m)
-		if sendErr != nil && ctx.Err() != nil {
-			// Cancelled or timed out: whether the server took it is unknown, and the
-			// retry decides; nothing is recorded.
-			return failed, ctx.Err()
-		}
-		errText := ""
-		if sendErr != nil {
-			errText = sendErr.Error()
-		}
-		d, err := ms.RecordEmailAttempt(ctx, o.ID, addr, m.MessageID, sendErr == nil, errText)
+		// A cancelled or timed-out send records nothing: the retry decides.
+		d, sendErr, err := a.sendOne(ctx, ms, o, msg, addr)
 		if err != nil {
 			return failed, err
 		}
@@ -270,13 +246,7 @@ func (a *Activities) ResendOutgoingMail(ctx context.Context, outgoingID string) 
 	if err != nil {
 		return nil, err
 	}
-	var signed *storage.OutgoingRevision
-	for i := range o.Revisions {
-		if o.Revisions[i].Kind == "signed" {
-			signed = &o.Revisions[i]
-		}
-	}
-	if signed == nil || o.DocNumber == "" || (o.Status != storage.OutgoingSent && o.Status != storage.OutgoingSigned) {
+	if o.Status != storage.OutgoingSent && o.Status != storage.OutgoingSigned {
 		return nil, fmt.Errorf("outgoing letter %s is %s: only a signed letter is sent by e-mail", o.ID, o.Status)
 	}
 	var todo []string
@@ -288,6 +258,51 @@ func (a *Activities) ResendOutgoingMail(ctx context.Context, outgoingID string) 
 	if len(todo) == 0 {
 		return nil, nil
 	}
+	pdf, err := a.signedPDF(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	msg := a.outgoingMessage(ctx, o, pdf)
+	var out []ResendResult
+	for _, addr := range todo {
+		d, _, err := a.sendOne(ctx, ms, o, msg, addr)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, ResendResult{Address: addr, Status: d.Status, Error: d.Error})
+	}
+	return out, nil
+}
+
+// sendOne sends the letter's mail to one address and records the try on its delivery row.
+// A cancelled or timed-out send records nothing (whether the server took it is unknown).
+func (a *Activities) sendOne(ctx context.Context, ms OutgoingMailStore, o storage.Outgoing, msg notify.Message, addr string) (storage.OutgoingDelivery, error, error) {
+	m := msg
+	m.To = addr
+	m.MessageID = OutgoingMessageID(o.ID, addr, a.Mail.domain())
+	sendErr := a.Mail.Sender.Send(ctx, m)
+	if sendErr != nil && ctx.Err() != nil {
+		return storage.OutgoingDelivery{}, sendErr, ctx.Err()
+	}
+	errText := ""
+	if sendErr != nil {
+		errText = sendErr.Error()
+	}
+	d, err := ms.RecordEmailAttempt(ctx, o.ID, addr, m.MessageID, sendErr == nil, errText)
+	return d, sendErr, err
+}
+
+// signedPDF reads the signed revision of an outgoing letter and checks it against its digest.
+func (a *Activities) signedPDF(ctx context.Context, o storage.Outgoing) ([]byte, error) {
+	var signed *storage.OutgoingRevision
+	for i := range o.Revisions {
+		if o.Revisions[i].Kind == "signed" {
+			signed = &o.Revisions[i]
+		}
+	}
+	if signed == nil || o.DocNumber == "" {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("outgoing letter %s is not signed yet", o.ID), "NotFound", nil)
+	}
 	pdf, err := a.getFile(ctx, signed.ObjectKey)
 	if err != nil {
 		return nil, err
@@ -295,25 +310,5 @@ func (a *Activities) ResendOutgoingMail(ctx context.Context, outgoingID string) 
 	if sum := sha256.Sum256(pdf); hex.EncodeToString(sum[:]) != signed.SHA256 {
 		return nil, fmt.Errorf("the signed PDF of outgoing letter %s (%s) does not match its digest", o.ID, signed.ObjectKey)
 	}
-	msg := a.outgoingMessage(ctx, o, pdf)
-	var out []ResendResult
-	for _, addr := range todo {
-		m := msg
-		m.To = addr
-		m.MessageID = OutgoingMessageID(o.ID, addr, a.Mail.domain())
-		sendErr := a.Mail.Sender.Send(ctx, m)
-		if sendErr != nil && ctx.Err() != nil {
-			return out, ctx.Err()
-		}
-		errText := ""
-		if sendErr != nil {
-			errText = sendErr.Error()
-		}
-		d, err := ms.RecordEmailAttempt(ctx, o.ID, addr, m.MessageID, sendErr == nil, errText)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, ResendResult{Address: addr, Status: d.Status, Error: d.Error})
-	}
-	return out, nil
+	return pdf, nil
 }
