@@ -41,9 +41,6 @@ func init() {
 					return err
 				}
 				defer cleanup()
-				if err := bench.ImportOrg(ctx, db, c.String("org")); err != nil {
-					return err
-				}
 				rep, err := bench.Intake(ctx, bench.IntakeConfig{DB: db, Blobs: blobs, Register: c.String("register"),
 					PDFSize: c.Int("pdf-size"), Concurrency: c.Int("concurrency"), Count: c.Int("count"),
 					Rate: c.Float64("rate"), Steady: c.Duration("steady"), Rounds: c.Int("rounds"), Log: c.App.ErrWriter})
@@ -67,8 +64,8 @@ func init() {
 	})
 }
 
-// scratch makes a throw-away database (migrated) and bucket on the configured servers, so a
-// benchmark never touches real registers; cleanup drops both.
+// scratch makes a throw-away database (migrated, with the organisation of --org) and bucket on
+// the configured servers, so a benchmark never touches real registers; cleanup drops both.
 func scratch(c *cli.Context) (*storage.DB, *objects.Store, func(), error) {
 	ctx := c.Context
 	var b [4]byte
@@ -108,7 +105,13 @@ func scratch(c *cli.Context) (*storage.DB, *objects.Store, func(), error) {
 		drop()
 		return nil, nil, nil, err
 	}
-	return db, blobs, func() { _ = blobs.RemoveAll(context.Background()); drop() }, nil
+	cleanup := func() { _ = blobs.RemoveAll(context.Background()); drop() }
+	// Every benchmark runs on the organisation of --org.
+	if err := bench.ImportOrg(ctx, db, c.String("org")); err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
+	return db, blobs, cleanup, nil
 }
 
 func rounded(v []float64) []int {
@@ -141,9 +144,6 @@ func init() {
 					return err
 				}
 				defer cleanup()
-				if err := bench.ImportOrg(c.Context, db, c.String("org")); err != nil {
-					return err
-				}
 				tc, err := temporalClient(c)
 				if err != nil {
 					return err

@@ -7,7 +7,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/saraban/saraban/backfill"
-	"github.com/saraban/saraban/bench"
 )
 
 func init() {
@@ -33,9 +32,6 @@ func init() {
 					return err
 				}
 				defer cleanup()
-				if err := bench.ImportOrg(c.Context, db, c.String("org")); err != nil {
-					return err
-				}
 				dir, err := os.MkdirTemp("", "saraban-bench-backfill-")
 				if err != nil {
 					return err

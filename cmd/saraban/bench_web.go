@@ -37,9 +37,6 @@ func init() {
 					return err
 				}
 				defer cleanup()
-				if err := bench.ImportOrg(c.Context, db, c.String("org")); err != nil {
-					return err
-				}
 				blobs := vault.New(store, nil)
 				tc, err := temporalClient(c)
 				if err != nil {
