@@ -10,14 +10,11 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -541,74 +538,21 @@ func (s *stack) waitSent(t *testing.T, id string) storage.Outgoing {
 	return out
 }
 
-// smtpSink is Debian's aiosmtpd with notify/testdata/smtpsink.py as its handler: a real SMTP
-// server that writes every message it accepts into a folder (as in the notify tests).
+// smtpSink is testenv's SMTP server (Debian's aiosmtpd) with the outgoing mails parsed.
 type smtpSink struct {
-	t    *testing.T
-	Addr string
-	Dir  string
-	cmd  *exec.Cmd
+	*testenv.SMTPServer
 }
 
 // newSMTPSink makes a sink on port (0: a free one) without starting it.
 func newSMTPSink(t *testing.T, port int) *smtpSink {
 	t.Helper()
-	if port == 0 {
-		port = testenv.FreePort(t)
-	}
-	s := &smtpSink{t: t, Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: t.TempDir()}
-	t.Cleanup(s.Stop)
-	return s
+	return &smtpSink{testenv.NewSMTP(t, testenv.SMTPOptions{Port: port})}
 }
 
 func startSMTPSink(t *testing.T, port int) *smtpSink {
 	s := newSMTPSink(t, port)
 	s.Start()
 	return s
-}
-
-func (s *smtpSink) Start() {
-	s.t.Helper()
-	py := ""
-	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import aiosmtpd").Run() == nil {
-			py = path
-			break
-		}
-	}
-	if py == "" {
-		s.t.Fatal("the e-mail tests need Debian's aiosmtpd: apt-get install python3-aiosmtpd (bash deploy/local/stack.sh install does it)")
-	}
-	s.cmd = exec.Command(py, "-m", "aiosmtpd", "-n", "-l", s.Addr, "-c", "smtpsink.Handler", s.Dir)
-	s.cmd.Env = append(os.Environ(), "PYTHONPATH="+filepath.Join(testenv.RepoRoot(), "notify", "testdata"), "PYTHONDONTWRITEBYTECODE=1")
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start aiosmtpd: %v", err)
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.t.Fatalf("aiosmtpd on %s did not start", s.Addr)
-}
-
-func (s *smtpSink) Stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGINT)
-	done := make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-done
-	}
-	s.cmd = nil
 }
 
 type sinkFile struct {
@@ -628,32 +572,10 @@ type sinkMessage struct {
 // subject, the text part and the attachments.
 func (s *smtpSink) messages(t *testing.T) []sinkMessage {
 	t.Helper()
-	names, err := filepath.Glob(filepath.Join(s.Dir, "*.eml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(names)
 	var out []sinkMessage
-	for _, n := range names {
-		var meta struct {
-			RcptTos []string `json:"rcpt_tos"`
-		}
-		b, err := os.ReadFile(strings.TrimSuffix(n, ".eml") + ".json")
-		if err == nil {
-			err = json.Unmarshal(b, &meta)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, err := os.ReadFile(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := mail.ReadMessage(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatalf("%s: %v", n, err)
-		}
-		sm := sinkMessage{rcpts: meta.RcptTos, header: m.Header}
+	for _, r := range s.Messages() {
+		n, m := "the mail to "+strings.Join(r.Meta.RcptTos, ", "), r.Msg
+		sm := sinkMessage{rcpts: r.Meta.RcptTos, header: m.Header}
 		sm.subject, _ = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
 		mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
 		if err != nil || mt != "multipart/mixed" {
